@@ -1,0 +1,65 @@
+"""Answer FAQ intents with the sourced, dated answers of knowledge/."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge import clock, load_knowledge
+
+logger = logging.getLogger(__name__)
+
+FAQ_PREFIX = "faq_"
+
+# Conversation intents that, until their guided flows exist, get the topic that covers them.
+TOPIC_FOR_INTENT = {
+    "start_prescreen": "public_age",
+    "employer_check": "employers_allowed",
+    "sponsor_info": "sponsor_apply",
+    "my_data": "personal_data",
+    "delete_my_data": "personal_data",
+}
+
+
+def topic_for_intent(intent: str | None) -> str | None:
+    if not intent:
+        return None
+    if intent.startswith(FAQ_PREFIX):
+        return intent[len(FAQ_PREFIX):]
+    return TOPIC_FOR_INTENT.get(intent)
+
+
+def format_date(day) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def render_message(kb, topic_id: str, on) -> dict[str, Any]:
+    """Text with its source lines, plus follow-up buttons, ready for dispatcher.utter_message."""
+    answer = kb.render_faq(topic_id, on=on)
+    verified = kb.faq_topics[topic_id].verified
+    source_lines = [f"Source : {source.title} — {source.url}" for source in answer.sources]
+    text = "\n\n".join([answer.text, "\n".join(source_lines + [f"(Information vérifiée le {format_date(verified)})"])])
+    buttons = [
+        {"title": kb.faq_topics[follow].title, "payload": f"/{FAQ_PREFIX}{follow}"}
+        for follow in answer.follow_ups[:3]
+        if follow in kb.faq_topics
+    ]
+    return {"text": text, "buttons": buttons}
+
+
+class ActionAnswerFaq(Action):
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        kb = load_knowledge()
+        topic_id = topic_for_intent((tracker.latest_message.get("intent") or {}).get("name"))
+        if topic_id not in kb.faq_topics:
+            logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
+            dispatcher.utter_message(response="utter_please_rephrase")
+            return []
+        dispatcher.utter_message(**render_message(kb, topic_id, on=clock.today()))
+        return []

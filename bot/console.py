@@ -1,0 +1,99 @@
+"""A terminal chat on the same stack as Telegram (same Rasa server, actions and storage).
+
+Buttons are shown as numbered choices; typing the number sends the button's payload.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import BinaryIO, TextIO
+
+from bot.rasa_client import BotMessage, Button, RasaClient, RasaUnavailable
+
+MAX_MESSAGE_CHARS = 4000  # Telegram's own limit is 4096: behave the same in the console
+PROMPT = "vous > "
+BOT_PREFIX = "assistant > "
+WELCOME = (
+    "Assistant VAE inversée, en mode console. Écrivez votre question (ou « menu »).\n"
+    "Les choix proposés sont numérotés : tapez leur numéro. Ctrl-D ou Ctrl-C pour quitter."
+)
+UNAVAILABLE = "Désolé, je ne parviens pas à joindre le serveur de dialogue pour le moment. Réessayez dans un instant."
+
+
+def render_messages(messages: list[BotMessage]) -> tuple[str, list[Button]]:
+    """Text to print, and the buttons in the order of their numbers."""
+    lines: list[str] = []
+    choices: list[Button] = []
+    for message in messages:
+        if message.text:
+            lines.append(BOT_PREFIX + message.text.replace("\n", "\n" + " " * len(BOT_PREFIX)))
+        for button in message.buttons:
+            choices.append(button)
+            lines.append(f"   {len(choices)}. {button.title}")
+    if not lines:
+        lines.append(BOT_PREFIX + "(pas de réponse)")
+    return "\n".join(lines), choices
+
+
+def resolve_choice(text: str, choices: list[Button]) -> str:
+    """A number among the last choices becomes that button's payload; anything else is sent as typed."""
+    if text.isdigit() and 1 <= int(text) <= len(choices):
+        return choices[int(text) - 1].payload
+    return text
+
+
+class ConsoleChat:
+    def __init__(self, client, sender: str, stdin: BinaryIO, stdout: TextIO) -> None:
+        self.client = client
+        self.sender = sender
+        self.stdin = stdin
+        self.stdout = stdout
+        self.choices: list[Button] = []
+
+    def say(self, text: str) -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def read(self) -> str | None:
+        """One line as text; None at end of input. Bytes that are not UTF-8 are replaced, never fatal."""
+        self.stdout.write(PROMPT)
+        self.stdout.flush()
+        raw = self.stdin.readline()
+        if not raw:
+            return None
+        return raw.decode("utf-8", errors="replace").strip()
+
+    def handle(self, line: str) -> None:
+        if not line:
+            self.say("(Écrivez votre message, ou tapez le numéro d'un choix.)")
+            return
+        if len(line) > MAX_MESSAGE_CHARS:
+            line = line[:MAX_MESSAGE_CHARS]
+            self.say(f"(Message long : seuls les {MAX_MESSAGE_CHARS} premiers caractères sont pris en compte.)")
+        try:
+            messages = self.client.send(self.sender, resolve_choice(line, self.choices))
+        except RasaUnavailable:
+            self.say(BOT_PREFIX + UNAVAILABLE)
+            return
+        text, self.choices = render_messages(messages)
+        self.say(text)
+
+    def run(self) -> int:
+        self.say(WELCOME)
+        try:
+            while (line := self.read()) is not None:
+                self.handle(line)
+        except KeyboardInterrupt:
+            pass
+        self.say("\nAu revoir !")
+        return 0
+
+
+def main() -> int:
+    client = RasaClient()
+    sender = os.environ.get("CONSOLE_SENDER_ID", "console:local")
+    try:
+        return ConsoleChat(client, sender, sys.stdin.buffer, sys.stdout).run()
+    finally:
+        client.close()

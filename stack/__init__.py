@@ -1,0 +1,1 @@
+"""Developer tooling behind the Makefile: environments, training, process supervision, test phases."""

@@ -1,0 +1,101 @@
+"""Decide whether the model must be retrained, and train or validate it with the Rasa environment.
+
+The decision uses a content hash of everything training reads (config, domain, nlu/ including
+the generated lookup files), never file timestamps: a fresh clone has new timestamps but the
+same content, and an edit undone is not a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import time
+from pathlib import Path
+
+from stack import settings
+
+
+def training_inputs(root: Path = settings.ROOT) -> list[Path]:
+    files = [root / "config.yml", root / "domain.yml"]
+    nlu_dir = root / "nlu"
+    if nlu_dir.is_dir():
+        files += sorted(p for p in nlu_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return [f for f in files if f.exists()]
+
+
+def fingerprint(files: list[Path], root: Path = settings.ROOT) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def needs_training(
+    model_path: Path = settings.MODEL_PATH,
+    fingerprint_path: Path = settings.FINGERPRINT_PATH,
+    root: Path = settings.ROOT,
+) -> bool:
+    if not model_path.exists() or not fingerprint_path.exists():
+        return True
+    return fingerprint_path.read_text().strip() != fingerprint(training_inputs(root), root)
+
+
+def generate_training_files() -> None:
+    """Lookup tables and synonyms are built from knowledge/data before any validation or training."""
+    from stack import lookups
+
+    for path in lookups.generate(settings.ROOT):
+        print(f"   generated {path.relative_to(settings.ROOT)}")
+
+
+def _rasa(*args: str) -> list[str]:
+    if not settings.RASA_BIN.exists():
+        raise SystemExit("ERROR: the Rasa environment is missing: run `make train` or `make run`, which create it.")
+    return [str(settings.RASA_BIN), *args]
+
+
+def validate(fail_on_warnings: bool = True) -> None:
+    generate_training_files()
+    argv = _rasa(
+        "data", "validate",
+        "--config", str(settings.CONFIG_FILE),
+        "--domain", str(settings.DOMAIN_FILE),
+        "--data", str(settings.NLU_DIR),
+    )
+    if fail_on_warnings:
+        argv.append("--fail-on-warnings")
+    if subprocess.run(argv, cwd=settings.ROOT, env=settings.Settings.from_env().child_env()).returncode:
+        raise SystemExit("ERROR: `rasa data validate` found problems in the training data (see above).")
+
+
+def train(force: bool = False) -> bool:
+    """Train when needed; return True if a model was trained."""
+    generate_training_files()
+    if not force and not needs_training():
+        print(f">> model {settings.MODEL_PATH.relative_to(settings.ROOT)} is up to date (content hash unchanged)")
+        return False
+    print(">> training the model (a few minutes on 2 cores)...", flush=True)
+    started = time.monotonic()
+    current = fingerprint(training_inputs())
+    settings.MODELS_DIR.mkdir(exist_ok=True)
+    argv = _rasa(
+        "train",
+        "--config", str(settings.CONFIG_FILE),
+        "--domain", str(settings.DOMAIN_FILE),
+        "--data", str(settings.NLU_DIR),
+        "--out", str(settings.MODELS_DIR),
+        "--fixed-model-name", settings.MODEL_NAME,
+    )
+    result = subprocess.run(argv, cwd=settings.ROOT, env=settings.Settings.from_env().child_env())
+    if result.returncode or not settings.MODEL_PATH.exists():
+        settings.FINGERPRINT_PATH.unlink(missing_ok=True)
+        raise SystemExit(
+            "ERROR: training failed (see Rasa's output above); the previous model, if any, is not used "
+            "as up to date. Fix the data and run `make train` again."
+        )
+    settings.FINGERPRINT_PATH.write_text(current + "\n")
+    print(f">> trained in {time.monotonic() - started:.0f} s -> {settings.MODEL_PATH.relative_to(settings.ROOT)}")
+    return True
