@@ -1,0 +1,492 @@
+"""Knowledge base and pure decision engine. No I/O here except through the loader; no date.today()."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from difflib import SequenceMatcher
+from typing import Any
+
+from .models import (
+    EMPLOYER_KINDS,
+    SECTOR_IDS,
+    SITUATIONS,
+    TARGET_KINDS,
+    Assessment,
+    Certification,
+    CertificationMatch,
+    Check,
+    CheckReport,
+    City,
+    Department,
+    EmployerAssessment,
+    FaqTopic,
+    Programme,
+    RenderedAnswer,
+    Rule,
+    SalaryBracket,
+    SalaryResult,
+    Sector,
+    SmicRate,
+    Source,
+    Sponsor,
+    SponsorMatch,
+)
+from .text import french_date, french_number, normalize
+
+PROFILE_KEYS = ("age", "situation", "cdi_amendment", "target", "target_kind", "employer_kind", "sector",
+                "department", "contract_date")
+MATCH_THRESHOLD = 0.75
+ELIGIBLE_KINDS = ("rncp", "cqp", "bloc", "ccn")
+
+
+class ProfileError(ValueError):
+    """Invalid input value. ``key`` names the offending profile key; the message is French, one line."""
+
+    def __init__(self, key: str, message: str):
+        self.key = key
+        super().__init__(message)
+
+
+class _Strict(dict):
+    def __missing__(self, key: str) -> str:
+        raise KeyError(key)
+
+
+def placeholders(programme: Programme) -> Mapping[str, str]:
+    """Values usable as {placeholders} in FAQ answers: every programme fact and its verified date."""
+    out = _Strict()
+    for key, fact in programme.facts.items():
+        value = fact.value
+        if isinstance(value, bool):
+            out[key] = "oui" if value else "non"
+        elif isinstance(value, date):
+            out[key] = french_date(value)
+        elif isinstance(value, (int, float)):
+            out[key] = french_number(value)
+        else:
+            out[key] = str(value)
+        if fact.source.verified:
+            out[f"{key}_verified"] = french_date(fact.source.verified)
+    return out
+
+
+@dataclass
+class KnowledgeBase:
+    programme: Programme
+    rules: dict[str, Rule]
+    employer_steps: dict[str, Any]
+    faq_topics: dict[str, FaqTopic]
+    salary_grid: list[SalaryBracket]
+    salary_source: Source
+    smic: list[SmicRate]
+    certifications: dict[str, Certification]
+    sponsors: dict[str, Sponsor]
+    sectors: dict[str, Sector]
+    departments: dict[str, Department]
+    cities: list[City]
+
+    # ------------------------------------------------------------------ FAQ
+    def render_faq(self, topic_id: str, on: date) -> RenderedAnswer:
+        """Answer for a topic, with date-dependent variants chosen against programme dates."""
+        topic = self.faq_topics[topic_id]
+        text = topic.answer
+        for variant in topic.variants:
+            ref = variant.until or variant.after
+            limit = getattr(self.programme, ref)
+            if (variant.until and on <= limit) or (variant.after and on > limit):
+                text = variant.answer
+                break
+        return RenderedAnswer(text=text.format_map(placeholders(self.programme)), sources=list(topic.sources),
+                              follow_ups=list(topic.follow_ups), verified=topic.verified)
+
+    # ------------------------------------------------------------ lookups
+    def resolve_department(self, text: str) -> str | None:
+        """Department code from a code ('2', '02', '2A', '974'), a department name or a main city."""
+        raw = str(text).strip().upper()
+        if raw.isdigit() and len(raw) == 1:
+            raw = "0" + raw
+        if raw in self.departments:
+            return raw
+        norm = normalize(str(text))
+        for dep in self.departments.values():
+            if normalize(dep.name) == norm:
+                return dep.code
+        for city in self.cities:
+            if normalize(city.name) == norm:
+                return city.department
+        return None
+
+    def find_certifications(self, text: str, limit: int = 5) -> list[CertificationMatch]:
+        """Ranked catalogue matches by code or name; accent-, case- and typo-tolerant."""
+        q = normalize(text or "")
+        if not q:
+            return []
+        code = re.fullmatch(r"(?:rncp ?)?(\d{3,6})", q)
+        if code:
+            cert = self.certifications.get(f"RNCP{code.group(1)}")
+            return [CertificationMatch(cert, 1.0, cert.code)] if cert else []
+        best: dict[str, CertificationMatch] = {}
+        for cert in self.certifications.values():
+            for label in [cert.title, cert.code, *cert.names]:
+                score = _similarity(q, normalize(label))
+                if score >= MATCH_THRESHOLD and (cert.code not in best or score > best[cert.code].score):
+                    best[cert.code] = CertificationMatch(cert, score, label)
+        ranked = sorted(best.values(), key=lambda m: (-m.score, m.certification.title))
+        return ranked[:limit]
+
+    def _resolve_target(self, target: str) -> Certification | None:
+        matches = self.find_certifications(target, limit=1)
+        return matches[0].certification if matches else None
+
+    # ------------------------------------------------------------- assess
+    def assess(self, profile: Mapping[str, Any], on: date) -> Assessment:
+        """Candidate eligibility. Raises ProfileError on invalid values; partial profiles give 'incomplete'."""
+        p = self.validate_profile(profile)
+        prog = self.programme
+        checks: list[Check] = []
+        conditions: list[str] = []
+        missing: list[str] = []
+
+        # age
+        rule = self.rules["age_min"]
+        age = p.get("age")
+        if age is None:
+            checks.append(self._check(rule, "unknown", "unknown"))
+            missing.append("age")
+        elif age < prog.min_age:
+            checks.append(self._check(rule, "fail", "fail", age=age))
+        else:
+            checks.append(self._check(rule, "pass", "pass", age=age))
+
+        # status: no condition of status
+        checks.append(self._check(self.rules["status"], "pass", "pass"))
+
+        # CDI + avenant
+        rule = self.rules["cdi_amendment"]
+        if p.get("situation") == "employee_cdi":
+            amendment = p.get("cdi_amendment")
+            status = {True: "pass", False: "fail", None: "unknown"}[amendment]
+            checks.append(self._check(rule, status, status))
+            if amendment is not False:
+                conditions.append(str(rule.extra["condition"]))
+        else:
+            checks.append(self._check(rule, "pass", "not_concerned"))
+
+        # target
+        target_cert, kind, target_checks, target_missing, target_conditions = self._target_checks(p)
+        checks += target_checks
+        missing += target_missing
+        conditions += target_conditions
+
+        # employer
+        emp_check, emp_conditions = self._employer_check(p.get("employer_kind"), blocking_unknown=False)
+        checks.append(emp_check)
+        conditions += emp_conditions
+
+        # sector
+        sector = p.get("sector") or (target_cert.sector if target_cert else None)
+        sector_check, sector_conditions = self._sector_check(sector)
+        checks.append(sector_check)
+        conditions += sector_conditions
+
+        # window
+        contract_date = p.get("contract_date") or on
+        checks.append(self._window_check(contract_date))
+
+        conditions.append(str(self.rules["project_cap"].extra["condition"]))
+        verdict = decide(checks, missing)
+        return Assessment(verdict, checks, _dedupe(conditions), missing, on, target_cert)
+
+    def _target_checks(self, p: Mapping[str, Any]):
+        rule = self.rules["target_kind"]
+        target = p.get("target")
+        kind = p.get("target_kind")
+        cert = self._resolve_target(target) if target else None
+        if cert and not kind:
+            kind = cert.kind
+        checks, missing, conditions = [], [], []
+        labels = rule.extra.get("kind_labels", {})
+        if kind == "other":
+            checks.append(self._check(rule, "fail", "fail"))
+        elif not target:
+            checks.append(self._check(rule, "unknown", "unknown_missing"))
+            missing.append("target")
+        elif kind is None:
+            checks.append(self._check(rule, "unknown", "unknown_not_found", target=target))
+            missing.append("target_kind")
+        else:
+            shown = cert.title if cert else target
+            checks.append(self._check(rule, "pass", "pass", target=shown, kind_label=labels.get(kind, kind)))
+            if kind == "ccn":
+                conditions.append(str(rule.extra["condition_ccn"]))
+        return cert, kind, checks, missing, conditions
+
+    def _employer_check(self, employer_kind: str | None, blocking_unknown: bool) -> tuple[Check, list[str]]:
+        rule = self.rules["employer_kind"]
+        labels = rule.extra.get("employer_labels", {})
+        if employer_kind in ("private", "association"):
+            return self._check(rule, "pass", "pass", employer_label=labels.get(employer_kind, employer_kind)), []
+        if employer_kind == "public":
+            return self._check(rule, "fail", "fail"), []
+        if employer_kind == "epic":
+            msg = rule.messages["uncertain_epic"]
+            return Check(rule.id, "unknown", msg, rule.source.url), [msg]
+        return self._check(rule, "unknown", "unknown"), []
+
+    def _sector_check(self, sector: str | None) -> tuple[Check, list[str]]:
+        rule = self.rules["sector"]
+        if sector and sector != "autre":
+            return self._check(rule, "pass", "pass", sector_label=self.sectors[sector].label), []
+        return self._check(rule, "unknown", "unknown"), [str(rule.extra["condition"])]
+
+    def _window_check(self, contract_date: date) -> Check:
+        rule = self.rules["contract_window"]
+        prog = self.programme
+        fmt = {"contract_date": french_date(contract_date), "window_start": french_date(prog.window_start),
+               "window_end": french_date(prog.window_end)}
+        if contract_date < prog.window_start:
+            return self._check(rule, "fail", "before", **fmt)
+        if contract_date > prog.window_end:
+            return self._check(rule, "fail", "after", **fmt)
+        return self._check(rule, "pass", "pass", **fmt)
+
+    def _check(self, rule: Rule, status: str, message_key: str, **values: Any) -> Check:
+        template = rule.messages.get(message_key, rule.explanation)
+        return Check(rule.id, status, template.format(**values), rule.source.url)
+
+    # ----------------------------------------------------------- employer
+    def check_employer(self, employer_kind: str | None, on: date, sector: str | None = None,
+                       target: str | None = None, target_kind: str | None = None,
+                       contract_date: date | None = None) -> EmployerAssessment:
+        """Employer-side check: employer kind, sector, target and date -> verdict, reasons, next steps."""
+        p = self.validate_profile({"employer_kind": employer_kind, "sector": sector, "target": target,
+                                   "target_kind": target_kind, "contract_date": contract_date})
+        checks: list[Check] = []
+        conditions: list[str] = []
+        missing: list[str] = []
+        emp_check, emp_conditions = self._employer_check(p.get("employer_kind"), blocking_unknown=True)
+        checks.append(emp_check)
+        conditions += emp_conditions
+        if p.get("employer_kind") in (None, "unknown"):
+            missing.append("employer_kind")
+        cert, _kind, t_checks, t_missing, t_conditions = self._target_checks(p)
+        checks += t_checks
+        missing += t_missing
+        conditions += t_conditions
+        s_check, s_conditions = self._sector_check(p.get("sector") or (cert.sector if cert else None))
+        checks.append(s_check)
+        conditions += s_conditions
+        checks.append(self._window_check(p.get("contract_date") or on))
+        conditions.append(str(self.rules["project_cap"].extra["condition"]))
+        verdict = decide(checks, missing)
+        if verdict == "eligible" or verdict == "incomplete":
+            steps = list(self.employer_steps["text"])
+        elif verdict == "window_closed":
+            steps = ["Aucune prolongation officielle n'a été trouvée : envisagez un contrat de professionnalisation "
+                     "ordinaire ou une VAE classique via France VAE, et renseignez-vous auprès de votre OPCO."]
+        else:
+            steps = ["Ce contrat est réservé aux employeurs de droit privé : orientez la personne vers une VAE "
+                     "classique (France VAE) ou vers un employeur privé partenaire."]
+        reasons = [c.message for c in checks if c.status != "pass"] or [c.message for c in checks]
+        return EmployerAssessment(verdict, checks, reasons, steps, _dedupe(conditions), missing, on)
+
+    # ------------------------------------------------------------ sponsors
+    def match_sponsors(self, department: str | None = None, certification: str | None = None,
+                       sector: str | None = None, remaining_capacity: Mapping[str, int] | None = None,
+                       limit: int = 5) -> list[SponsorMatch]:
+        """Active sponsors covering the department (or national) and the certification (or its sector),
+        with remaining capacity (caller's figures by sponsor id override the data), ranked, with reasons."""
+        dep = None
+        if department:
+            dep = self.resolve_department(department)
+            if dep is None:
+                raise ProfileError("department", f"Erreur : département inconnu « {department} ».")
+        if sector and sector not in self.sectors:
+            raise ProfileError("sector", f"Erreur : secteur inconnu « {sector} ».")
+        cert = self._resolve_target(certification) if certification else None
+        wanted_sector = sector or (cert.sector if cert else None)
+        out = []
+        for sp in self.sponsors.values():
+            if not sp.active:
+                continue
+            remaining = (remaining_capacity or {}).get(sp.id, sp.capacity)
+            if remaining <= 0:
+                continue
+            score, reasons = 0, []
+            if dep:
+                if not sp.national and dep in sp.departments:
+                    score += 2
+                    reasons.append(f"intervient dans le département {dep} ({self.departments[dep].name})")
+                elif sp.national:
+                    score += 1
+                    reasons.append("intervient dans toute la France")
+                else:
+                    continue
+            if cert and cert.code in sp.certifications:
+                score += 3
+                reasons.append(f"propose « {cert.title} »")
+            elif wanted_sector and wanted_sector in sp.sectors:
+                score += 1
+                reasons.append(f"intervient dans le secteur « {self.sectors[wanted_sector].label} »")
+            elif cert or wanted_sector:
+                continue
+            reasons.append(f"{remaining} place(s) restante(s) annoncée(s)")
+            if sp.demo:
+                reasons.append("données de démonstration (exemple fictif)")
+            out.append(SponsorMatch(sp, score, remaining, reasons))
+        out.sort(key=lambda m: (-m.score, -m.remaining_capacity, m.sponsor.name))
+        return out[:limit]
+
+    # -------------------------------------------------------------- salary
+    def minimum_salary(self, age: int, qualified: bool = False, on: date | None = None) -> SalaryResult:
+        """Legal minimum monthly pay (35 h) in a contrat de professionnalisation at date ``on``."""
+        if on is None:
+            raise ProfileError("on", "Erreur : la date « on » est obligatoire.")
+        if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 120:
+            raise ProfileError("age", "Erreur : la clé « age » doit être un entier entre 0 et 120.")
+        if age < self.programme.min_age:
+            raise ProfileError("age", f"Erreur : la clé « age » doit être d'au moins {self.programme.min_age} "
+                                      "ans pour un contrat de professionnalisation.")
+        bracket = next(b for b in self.salary_grid if b.min_age <= age <= b.max_age)
+        rates = [s for s in self.smic if s.effective <= on]
+        if not rates:
+            raise ProfileError("on", f"Erreur : aucun montant du SMIC connu au {on.isoformat()}.")
+        smic = rates[-1]
+        percent = bracket.percent_qualified if qualified else bracket.percent
+        monthly = round(smic.monthly_eur * percent / 100, 2)
+        text = (f"À {age} ans ({bracket.label}), le minimum est de {percent} % du SMIC, soit "
+                f"{french_number(monthly)} € bruts par mois pour 35 heures (SMIC de "
+                f"{french_number(smic.monthly_eur)} € au {french_date(smic.effective)}).")
+        if bracket.note:
+            text += " " + bracket.note
+        return SalaryResult(age=age, qualified=qualified, bracket=bracket.label, percent=percent,
+                            smic_monthly_eur=smic.monthly_eur, smic_hourly_eur=smic.hourly_eur,
+                            smic_effective=smic.effective, monthly_minimum_eur=monthly, note=bracket.note,
+                            text=text, sources=[self.salary_source, smic.source], as_of=on)
+
+    # ----------------------------------------------------------- validation
+    def validate_profile(self, profile: Mapping[str, Any]) -> dict[str, Any]:
+        """Type/enum checks; returns a cleaned dict (None values dropped, dates parsed, department code)."""
+        if not isinstance(profile, Mapping):
+            raise ProfileError("profile", "Erreur : le profil doit être un objet JSON.")
+        out: dict[str, Any] = {}
+        for key, value in profile.items():
+            if key not in PROFILE_KEYS:
+                raise ProfileError(key, f"Erreur : clé inconnue « {key} » (clés possibles : "
+                                        f"{', '.join(PROFILE_KEYS)}).")
+            if value is None:
+                continue
+            out[key] = self._clean(key, value)
+        return out
+
+    def _clean(self, key: str, value: Any) -> Any:
+        enums = {"situation": SITUATIONS, "target_kind": TARGET_KINDS, "employer_kind": EMPLOYER_KINDS,
+                 "sector": SECTOR_IDS}
+        if key == "age":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120:
+                raise ProfileError(key, "Erreur : la clé « age » doit être un entier entre 0 et 120.")
+            return value
+        if key == "cdi_amendment":
+            if not isinstance(value, bool):
+                raise ProfileError(key, "Erreur : la clé « cdi_amendment » doit valoir true ou false.")
+            return value
+        if key in enums:
+            if not isinstance(value, str) or value not in enums[key]:
+                raise ProfileError(key, f"Erreur : valeur inconnue pour la clé « {key} » "
+                                        f"(valeurs possibles : {', '.join(enums[key])}).")
+            return value
+        if key == "target":
+            if not isinstance(value, str) or not value.strip():
+                raise ProfileError(key, "Erreur : la clé « target » doit être un texte non vide.")
+            return value.strip()
+        if key == "department":
+            code = self.resolve_department(str(value)) if isinstance(value, (str, int)) else None
+            if code is None:
+                raise ProfileError(key, f"Erreur : la clé « department » ne correspond à aucun département "
+                                        f"({value!r}).")
+            return code
+        if key == "contract_date":
+            if isinstance(value, date):
+                return value
+            try:
+                return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad()
+            except ValueError:
+                raise ProfileError(key, "Erreur : la clé « contract_date » doit être une date AAAA-MM-JJ.") from None
+        raise ProfileError(key, f"Erreur : clé inconnue « {key} ».")  # pragma: no cover
+
+    # ---------------------------------------------------------------- check
+    def audit(self, on: date) -> CheckReport:
+        """Freshness report: facts verified more than 12 months before ``on`` and expired registrations."""
+        limit = on - timedelta(days=365)
+        stale: list[str] = []
+        warnings: list[str] = []
+
+        def visit(file: str, fld: str, src: Source) -> None:
+            if src.verified and src.verified < limit:
+                stale.append(f"{file}: {fld}: vérifié le {src.verified.isoformat()} (plus de 12 mois)")
+
+        for key, fact in self.programme.facts.items():
+            visit("programme.yml", f"facts.{key}", fact.source)
+        for rule in self.rules.values():
+            visit("rules.yml", f"rules.{rule.id}", rule.source)
+        for topic in self.faq_topics.values():
+            if topic.verified < limit:
+                stale.append(f"faq.yml: topics[{topic.id}]: vérifié le {topic.verified.isoformat()} (plus de 12 mois)")
+        visit("salary.yml", "grid_source", self.salary_source)
+        for i, rate in enumerate(self.smic):
+            visit("salary.yml", f"smic[{i}]", rate.source)
+        for cert in self.certifications.values():
+            visit("certifications.yml", f"certifications[{cert.code}]", cert.source)
+            if cert.registration_until and cert.registration_until < on:
+                warnings.append(f"certifications.yml: certifications[{cert.code}].registration_until: échéance "
+                                f"{cert.registration_until.isoformat()} passée (fiche peut-être renouvelée)")
+        if not [s for s in self.smic if s.effective <= on]:
+            warnings.append("salary.yml: smic: aucun montant en vigueur à cette date")
+        counts = {"faq_topics": len(self.faq_topics), "certifications": len(self.certifications),
+                  "sponsors": len(self.sponsors), "rules": len(self.rules), "departments": len(self.departments),
+                  "cities": len(self.cities)}
+        return CheckReport(errors=[], stale=stale, warnings=warnings, counts=counts)
+
+
+def decide(checks: list[Check], missing: list[str]) -> str:
+    """Precedence: a failed rule other than the window -> not_eligible; else window failed -> window_closed;
+    else a missing required key -> incomplete; else eligible."""
+    if any(c.status == "fail" and c.rule != "contract_window" for c in checks):
+        return "not_eligible"
+    if any(c.status == "fail" and c.rule == "contract_window" for c in checks):
+        return "window_closed"
+    if missing:
+        return "incomplete"
+    return "eligible"
+
+
+def _similarity(q: str, label: str) -> float:
+    if not label:
+        return 0.0
+    if q == label:
+        return 1.0
+    padded_q, padded_l = f" {q} ", f" {label} "
+    if padded_l in padded_q and len(label) >= 3:
+        return 0.9
+    if len(q) >= 4 and padded_q in padded_l:
+        return 0.85 + 0.1 * len(q) / len(label)
+    ratio = SequenceMatcher(None, q, label).ratio()
+    q_tokens, l_tokens = q.split(), label.split()
+    n = len(q_tokens)
+    if len(q) >= 4 and 0 < n < len(l_tokens):
+        for i in range(len(l_tokens) - n + 1):
+            window = " ".join(l_tokens[i:i + n])
+            ratio = max(ratio, 0.95 * SequenceMatcher(None, q, window).ratio())
+    return ratio
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [x for x in items if not (x in seen or seen.add(x))]
+
+
+def _bad() -> date:
+    raise ValueError("bad date")
