@@ -29,6 +29,10 @@ train: envs      ## train the model if config, domain or nlu/ changed (FORCE=1 t
 validate: envs   ## rasa data validate on the generated + written training data
 	@$(APP_PY) -m stack validate
 
+eval: envs       ## NLU figures on tests/data/ + ../shared/eval/faq_dev.yml end to end; report in reports/
+	@$(APP_PY) -m stack train
+	@$(APP_PY) -m stack eval
+
 lint: envs
 	@$(APP_VENV)/bin/ruff check .
 

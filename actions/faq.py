@@ -8,11 +8,11 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.fallback import FAQ_PREFIX, ActionClarify
 from knowledge import clock, load_knowledge
 
 logger = logging.getLogger(__name__)
 
-FAQ_PREFIX = "faq_"
 
 # Conversation intents that, until their guided flows exist, get the topic that covers them.
 TOPIC_FOR_INTENT = {
@@ -59,7 +59,6 @@ class ActionAnswerFaq(Action):
         topic_id = topic_for_intent((tracker.latest_message.get("intent") or {}).get("name"))
         if topic_id not in kb.faq_topics:
             logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
-            dispatcher.utter_message(response="utter_please_rephrase")
-            return []
+            return ActionClarify().run(dispatcher, tracker, domain)
         dispatcher.utter_message(**render_message(kb, topic_id, on=clock.today()))
         return []

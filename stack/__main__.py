@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     train_parser.add_argument("--force", action="store_true", help="train even if nothing changed")
     sub.add_parser("validate", help="rasa data validate --fail-on-warnings")
     sub.add_parser("test", help="the whole test suite, phase by phase")
+    sub.add_parser("eval", help="NLU figures on the held-out files + the FAQ sample end to end")
     args = parser.parse_args(argv)
 
     try:
@@ -176,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "validate":
             training.validate()
             return 0
+        if args.command == "eval":
+            from stack.evaluate import run_eval
+
+            return run_eval()
         return run_tests()
     except KeyboardInterrupt:
         return 130

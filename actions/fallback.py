@@ -1,0 +1,71 @@
+"""When the NLU is unsure: offer its two best guesses as buttons, and a human contact after two misses."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge import load_knowledge
+
+FALLBACK_INTENT = "nlu_fallback"
+
+# Conversation intents worth offering as a guess, with the label of their button.
+GUESS_LABELS = {
+    "start_prescreen": "Vérifier si je suis concerné(e)",
+    "employer_check": "Je suis employeur",
+    "sponsor_info": "Je porte un projet",
+    "human_handoff": "Parler à une personne",
+    "my_data": "Mes données",
+    "delete_my_data": "Supprimer mes données",
+    "help": "Voir le menu",
+}
+MENU_BUTTON = {"title": "Voir le menu", "payload": "/help"}
+FAQ_PREFIX = "faq_"
+
+
+def best_guesses(intent_ranking: list[dict], topic_titles: dict[str, str], limit: int = 2) -> list[dict]:
+    """Buttons for the best-ranked intents that can be offered, in ranking order."""
+    buttons = []
+    for ranked in intent_ranking:
+        name = ranked.get("name") or ""
+        if name.startswith(FAQ_PREFIX) and name[len(FAQ_PREFIX):] in topic_titles:
+            title = topic_titles[name[len(FAQ_PREFIX):]]
+        elif name in GUESS_LABELS and name != "help":
+            title = GUESS_LABELS[name]
+        else:
+            continue
+        buttons.append({"title": title, "payload": f"/{name}"})
+        if len(buttons) == limit:
+            break
+    return buttons
+
+
+def misses_in_a_row(events: list[dict]) -> int:
+    """How many of the latest user messages in a row fell back (the current one included)."""
+    count = 0
+    for event in reversed(events):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data", {}).get("intent") or {}).get("name") != FALLBACK_INTENT:
+            break
+        count += 1
+    return count
+
+
+class ActionClarify(Action):
+    def name(self) -> str:
+        return "action_clarify"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        if misses_in_a_row(tracker.events) >= 2:
+            dispatcher.utter_message(
+                text="Je n'arrive toujours pas à vous comprendre, pardonnez-moi.",
+                buttons=[{"title": GUESS_LABELS["human_handoff"], "payload": "/human_handoff"}, MENU_BUTTON],
+            )
+            return []
+        titles = {topic_id: topic.title for topic_id, topic in load_knowledge().faq_topics.items()}
+        guesses = best_guesses(tracker.latest_message.get("intent_ranking") or [], titles)
+        text = "Je ne suis pas sûr d'avoir compris (je réponds uniquement aux questions sur la VAE inversée)."
+        text += " Vouliez-vous parler de l'un de ces sujets ?" if guesses else " Pouvez-vous reformuler ?"
+        dispatcher.utter_message(text=text, buttons=guesses + [MENU_BUTTON])
+        return []

@@ -1,0 +1,108 @@
+"""Actions with rasa_sdk's own Tracker and CollectingDispatcher: FAQ answers and the fallback."""
+
+import re
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import ActionClarify, best_guesses, misses_in_a_row
+from actions.faq import ActionAnswerFaq, topic_for_intent
+from knowledge import load_knowledge
+
+
+def tracker(intent, ranking=None, events=None):
+    return Tracker(
+        sender_id="test",
+        slots={},
+        latest_message={"intent": {"name": intent}, "intent_ranking": ranking or [], "text": "..."},
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name=None,
+    )
+
+
+def run(action, intent, **kwargs):
+    dispatcher = CollectingDispatcher()
+    action.run(dispatcher, tracker(intent, **kwargs), {})
+    return dispatcher.messages
+
+
+def user_event(intent):
+    return {"event": "user", "text": "?", "parse_data": {"intent": {"name": intent}}}
+
+
+def test_every_faq_topic_has_an_intent_in_the_domain():
+    import yaml
+
+    domain = yaml.safe_load(open("domain.yml"))
+    intents = set(domain["intents"])
+    assert {f"faq_{topic}" for topic in load_knowledge().faq_topics} <= intents
+
+
+def test_faq_answer_carries_its_fact_source_and_verification_date():
+    [message] = run(ActionAnswerFaq(), "faq_duration")
+    assert "36 mois" in message["text"]
+    assert re.search(r"Source : .+ — https?://\S+", message["text"])
+    assert re.search(r"vérifiée le \d\d/\d\d/\d{4}", message["text"])
+    assert 1 <= len(message["buttons"]) <= 3
+    assert all(b["payload"].startswith("/faq_") for b in message["buttons"])
+
+
+def test_window_answer_depends_on_the_clock(monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    [before] = run(ActionAnswerFaq(), "faq_window")
+    monkeypatch.setenv("VAE_TODAY", "2026-03-01")
+    [after] = run(ActionAnswerFaq(), "faq_window")
+    for message in (before, after):
+        assert re.search(r"28 février 2026", message["text"])
+    assert before["text"] != after["text"]
+    assert re.search(r"jusqu'au 28 février 2026", before["text"])
+    assert re.search(r"clos|ferm|termin|n'est plus|plus possible", after["text"], re.I)
+
+
+def test_unknown_intent_gets_the_clarification_not_a_crash():
+    [message] = run(ActionAnswerFaq(), "faq_does_not_exist")
+    assert "pas sûr d'avoir compris" in message["text"]
+
+
+@pytest.mark.parametrize(
+    ("intent", "topic"),
+    [("faq_window", "window"), ("start_prescreen", "public_age"), ("greet", None), (None, None)],
+)
+def test_topic_for_intent(intent, topic):
+    assert topic_for_intent(intent) == topic
+
+
+def test_fallback_offers_the_two_best_guesses_and_the_menu():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.45},
+        {"name": "faq_duration", "confidence": 0.30},
+        {"name": "greet", "confidence": 0.2},
+        {"name": "faq_window", "confidence": 0.25},
+        {"name": "faq_cap", "confidence": 0.1},
+    ]
+    [message] = run(ActionClarify(), "nlu_fallback", ranking=ranking, events=[user_event("nlu_fallback")])
+    titles = load_knowledge().faq_topics
+    assert "pas sûr d'avoir compris" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/faq_duration", "/faq_window", "/help"]
+    assert message["buttons"][0]["title"] == titles["duration"].title
+
+
+def test_second_fallback_in_a_row_offers_a_human():
+    events = [user_event("nlu_fallback"), {"event": "bot", "text": "?"}, user_event("nlu_fallback")]
+    [message] = run(ActionClarify(), "nlu_fallback", events=events)
+    assert "/human_handoff" in [b["payload"] for b in message["buttons"]]
+
+
+def test_misses_are_counted_only_in_a_row():
+    assert misses_in_a_row([user_event("nlu_fallback"), user_event("greet"), user_event("nlu_fallback")]) == 1
+    assert misses_in_a_row([user_event("greet")]) == 0
+
+
+def test_guesses_skip_intents_that_make_no_sense_as_buttons():
+    ranking = [{"name": n} for n in ("greet", "inform", "out_of_scope", "employer_check", "faq_cap", "faq_tutor")]
+    guesses = best_guesses(ranking, {"cap": "Combien de places ?", "tutor": "Tuteur"})
+    assert [g["payload"] for g in guesses] == ["/employer_check", "/faq_cap"]
