@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from db_testlib import BACKENDS, fresh_database
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
-from storage_testlib import BACKENDS, fresh_database
 
 from storage import Store, get_or_create_person, migrate, record_consent, sync_sponsors_from_directory
 from storage.models import Base

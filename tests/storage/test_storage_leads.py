@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from db_testlib import PROFILE
 from sqlalchemy import func, select
-from storage_testlib import PROFILE
 
 import storage.service
 from storage import (

@@ -2,8 +2,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from db_testlib import BACKENDS, fresh_database
 from sqlalchemy import inspect, text
-from storage_testlib import BACKENDS, fresh_database
 
 from storage import StorageUnavailable, Store, database_url, get_or_create_person, migrate
 from storage.__main__ import main

@@ -1,8 +1,8 @@
 import threading
 from datetime import timedelta
 
+from db_testlib import PROFILE
 from sqlalchemy import select
-from storage_testlib import PROFILE
 
 from storage import (
     Lead,
