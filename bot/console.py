@@ -21,6 +21,44 @@ WELCOME = (
 UNAVAILABLE = "Désolé, je ne parviens pas à joindre le serveur de dialogue pour le moment. Réessayez dans un instant."
 
 
+def render_notification(recipient: str, kind: str, payload: dict) -> str:
+    """An outbox row as its recipient would read it, for trying the whole path locally."""
+    summary = payload.get("summary") or {}
+    if kind == "lead_new":
+        lines = [f"[notification pour le porteur {recipient}] Nouvelle demande n° {payload.get('lead_id')}",
+                 f"  {summary.get('initial', '-')}, {summary.get('age_bracket', '-')}, {summary.get('certification', '-')}, "
+                 f"{summary.get('department', '-')}",
+                 f"  {summary.get('verdict_label', payload.get('verdict', ''))}"]
+        lines += [f"  • {condition}" for condition in summary.get("conditions", [])]
+        lines.append("  (sur Telegram : boutons « Prendre en charge » / « Décliner »)")
+        return "\n".join(lines)
+    return f"[notification pour {recipient}] {kind} : {payload}"
+
+
+class ConsoleOutbox:
+    """Shows due outbox notifications in the terminal and marks them delivered (console mode only)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def drain(self) -> list[str]:
+        from storage import Sponsor, StorageError, claim_due_notifications, mark_delivered, utcnow
+
+        shown = []
+        try:
+            with self.store.transaction() as session:
+                claimed = claim_due_notifications(session, utcnow(), limit=20)
+            for note in claimed:
+                with self.store.transaction() as session:
+                    sponsor = session.get(Sponsor, int(note.recipient_id)) if note.recipient_kind == "sponsor" else None
+                    recipient = f"« {sponsor.name} »" if sponsor else f"{note.recipient_kind} {note.recipient_id}"
+                    shown.append(render_notification(recipient, note.kind, note.payload))
+                    mark_delivered(session, note.id, note.lease_token, utcnow())
+        except StorageError:
+            pass  # the chat goes on; undelivered notifications stay in the outbox
+        return shown
+
+
 def render_messages(messages: list[BotMessage]) -> tuple[str, list[Button]]:
     """Text to print, and the buttons in the order of their numbers."""
     lines: list[str] = []
@@ -44,8 +82,9 @@ def resolve_choice(text: str, choices: list[Button]) -> str:
 
 
 class ConsoleChat:
-    def __init__(self, client, sender: str, stdin: BinaryIO, stdout: TextIO) -> None:
+    def __init__(self, client, sender: str, stdin: BinaryIO, stdout: TextIO, outbox: ConsoleOutbox | None = None):
         self.client = client
+        self.outbox = outbox
         self.sender = sender
         self.stdin = stdin
         self.stdout = stdout
@@ -78,6 +117,8 @@ class ConsoleChat:
             return
         text, self.choices = render_messages(messages)
         self.say(text)
+        for notification in self.outbox.drain() if self.outbox else []:
+            self.say(notification)
 
     def run(self) -> int:
         self.say(WELCOME)
@@ -91,9 +132,11 @@ class ConsoleChat:
 
 
 def main() -> int:
+    from storage import Store
+
     client = RasaClient()
     sender = os.environ.get("CONSOLE_SENDER_ID", "console:local")
     try:
-        return ConsoleChat(client, sender, sys.stdin.buffer, sys.stdout).run()
+        return ConsoleChat(client, sender, sys.stdin.buffer, sys.stdout, ConsoleOutbox(Store())).run()
     finally:
         client.close()

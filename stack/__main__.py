@@ -46,8 +46,21 @@ def server_services(
     return [actions, rasa]
 
 
+def prepare_database() -> None:
+    """Migrate our database and load the sponsor directory before the action server uses them."""
+    from actions.db import prepare_database as prepare
+
+    try:
+        counts = prepare()
+    except Exception as error:  # the message matters more than the type here
+        raise StackError(f"ERROR: cannot prepare the database ({type(error).__name__}: {error}). "
+                         "Check DATABASE_URL and that the database server runs.") from error
+    print(f">> database ready (sponsors: {counts})", flush=True)
+
+
 def start_servers(supervisor: Supervisor, cfg: settings.Settings, to_terminal: bool = False) -> None:
     settings.VAR_DIR.mkdir(exist_ok=True)
+    prepare_database()
     services = server_services(cfg, to_terminal)
     for service in services:
         supervisor.start(service)
@@ -139,6 +152,7 @@ def run_tests() -> int:
         ("knowledge data check", knowledge_check),
         ("rasa data validate", lambda: training.validate() is None),
         ("training (when needed)", lambda: training.train() in (True, False)),
+        ("dialogue test stories (rasa test core)", lambda: training.test_stories() is None),
         ("unit tests", pytest_phase("unit", "not e2e")),
         ("end-to-end tests (real Rasa + action server)", pytest_phase("e2e", "e2e")),
     ]

@@ -99,3 +99,18 @@ def train(force: bool = False) -> bool:
     settings.FINGERPRINT_PATH.write_text(current + "\n")
     print(f">> trained in {time.monotonic() - started:.0f} s -> {settings.MODEL_PATH.relative_to(settings.ROOT)}")
     return True
+
+
+def test_stories(stories: Path = settings.ROOT / "tests" / "data" / "test_stories.yml") -> None:
+    """Dialogue test stories against the trained model; any wrong prediction fails."""
+    out = settings.VAR_DIR / "reports" / "core"
+    argv = _rasa(
+        "test", "core",
+        "--model", str(settings.MODEL_PATH),
+        "--stories", str(stories),
+        "--out", str(out),
+        "--fail-on-prediction-errors",
+        "--no-plot",
+    )
+    if subprocess.run(argv, cwd=settings.ROOT, env=settings.Settings.from_env().child_env()).returncode:
+        raise SystemExit(f"ERROR: test stories failed; see {out / 'failed_test_stories.yml'}")

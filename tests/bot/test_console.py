@@ -135,3 +135,37 @@ def test_parse_reply_keeps_text_buttons_and_images_and_skips_junk():
     )
     assert [m.text for m in messages] == ["Texte", "https://exemple.fr/i.png", ""]
     assert messages[2].buttons == [Button("T", "/p")]
+
+
+def test_console_shows_a_new_lead_as_the_sponsor_would_see_it_once(tmp_path):
+    from datetime import datetime, timezone
+
+    from bot.console import ConsoleOutbox
+    from storage import (
+        Store,
+        create_lead_with_notification,
+        get_or_create_person,
+        get_sponsor,
+        migrate,
+        record_consent,
+        sync_sponsors_from_directory,
+    )
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    migrate(url)
+    store = Store(url)
+    now = datetime(2025, 6, 1, tzinfo=timezone.utc)
+    with store.transaction() as s:
+        sync_sponsors_from_directory(s, [{"key": "sp", "name": "Exemple — GEIQ", "capacity": 3}], now)
+        person = get_or_create_person(s, "console", "local", now)
+        consent = record_consent(s, person, purpose="lead_candidate", text="…", version="1", now=now)
+        summary = {"initial": "S.", "age_bracket": "26-44 ans", "certification": "DEAS (RNCP35830)",
+                   "department": "69 — Rhône", "verdict_label": "Conditions remplies", "conditions": ["Avenant"]}
+        create_lead_with_notification(s, person, {"age": 34}, "eligible", get_sponsor(s, "sp").id, consent,
+                                      now=now, summary=summary)
+    outbox = ConsoleOutbox(store)
+    [shown] = outbox.drain()
+    assert "« Exemple — GEIQ »" in shown and "S., 26-44 ans, DEAS (RNCP35830), 69 — Rhône" in shown
+    assert "• Avenant" in shown
+    assert outbox.drain() == []
+    store.dispose()

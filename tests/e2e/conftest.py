@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from actions.db import prepare_database
 from stack import settings
 from stack.__main__ import server_services
 from stack.supervisor import Supervisor, free_port
@@ -23,6 +24,7 @@ class LiveStack:
             startup_timeout=240,
         )
         self.tracker_db = tmp_path / "tracker.db"
+        self.database_url = f"sqlite:///{tmp_path / 'app.db'}"
         self.supervisor = Supervisor()
         self.actions, self.rasa = None, None
         self.today = DEFAULT_TODAY
@@ -30,9 +32,11 @@ class LiveStack:
     def _services(self):
         env = self.cfg.child_env()
         env["VAE_TODAY"] = self.today
+        env["DATABASE_URL"] = self.database_url
         return server_services(self.cfg, log_dir=self.tmp_path / "logs", env=env)
 
     def start(self):
+        prepare_database(self.database_url)
         self.actions, self.rasa = self._services()
         for service in (self.actions, self.rasa):
             self.supervisor.start(service)

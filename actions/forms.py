@@ -1,0 +1,391 @@
+"""Validation of the two forms: the candidate pre-screen and the employer check.
+
+Every form slot uses a custom mapping: `extract_<slot>` takes the answer to the question being asked
+(or a correction given later, such as a new age), and `validate_<slot>` reads it and either fills the
+slot or says what is expected and asks again. A question about something else (a FAQ, "stop",
+"menu"...) is not taken as an answer: the form then steps aside and the rules answer it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.parsing import fold, parse_age, parse_contact, parse_situation, parse_yes_no, words_to_number
+from knowledge import load_knowledge
+
+FORM_SLOTS = [
+    "age", "situation", "cdi_amendment", "target", "department", "contact_preference", "contact_value",
+    "first_name", "employer_kind", "sector", "hires",
+]
+# Intents that are questions or commands, not answers: the form lets the rules handle them.
+NOT_ANSWERS = {
+    "stop", "start_over", "help", "human_handoff", "bot_challenge", "my_data", "delete_my_data", "out_of_scope",
+    "insult", "greet", "goodbye", "thanks", "start_prescreen", "employer_check", "sponsor_info",
+}
+SITUATION_LABELS = {
+    "job_seeker": "Demandeur d'emploi (dont RSA, ASS)",
+    "employee_cdi": "Salarié(e) en CDI",
+    "employee_cdd": "Salarié(e) en CDD",
+    "temp_worker": "Intérimaire",
+    "student": "Étudiant(e) ou lycéen(ne)",
+    "self_employed": "Indépendant(e), auto-entrepreneur",
+    "inactive": "Sans activité",
+    "other": "Autre situation",
+}
+EMPLOYER_KIND_LABELS = {
+    "private": "Entreprise privée (dont GEIQ, intérim)",
+    "association": "Association",
+    "public": "Employeur public (mairie, hôpital public…)",
+    "epic": "Établissement public industriel et commercial (EPIC)",
+}
+CONTACT_LABELS = {"chat": "Ici, par message", "phone": "Par téléphone", "email": "Par e-mail"}
+# Contact buttons send plain words, read by _contact_choice like typed answers.
+CONTACT_PAYLOADS = {"chat": "par message ici", "phone": "par téléphone", "email": "par e-mail"}
+SKIP_WORDS = {"passer", "non", "aucun", "pas de prenom", "je prefere pas", "je ne prefere pas", "skip"}
+MAX_HIRES = 1000
+
+
+def inform(entity: str, value: str) -> str:
+    """A button payload that gives the value directly, without the NLU."""
+    return f'/inform{{"{entity}":"{value}"}}'
+
+
+def latest_intent(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def entity_value(tracker: Tracker, entity: str) -> str | None:
+    for item in tracker.latest_message.get("entities") or []:
+        if item.get("entity") == entity and item.get("value") not in (None, ""):
+            return str(item["value"])
+    return None
+
+
+def is_digression(tracker: Tracker) -> bool:
+    intent = latest_intent(tracker)
+    return intent in NOT_ANSWERS or intent.startswith("faq_")
+
+
+def resolve_target(text: str) -> tuple[str | None, list]:
+    """A certification code when the answer designates one clearly, else the ranked candidates."""
+    kb = load_knowledge()
+    if text in kb.certifications:
+        return text, []
+    matches = kb.find_certifications(text)
+    if not matches:
+        return None, []
+    best = matches[0]
+    clear = best.score >= 0.9 and (len(matches) == 1 or matches[1].score < best.score - 0.05)
+    return (best.certification.code if clear else None), matches
+
+
+class SharedQuestions:
+    """What both forms share (a mixin, so rasa-sdk does not register it as an action of its own)."""
+
+    def answer_for(self, slot: str, tracker: Tracker, parses) -> dict[str, Any]:
+        """The latest message as the answer to `slot` when that slot is the one asked."""
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        if is_digression(tracker) and parses(text, tracker) is None:
+            return {}
+        return {slot: text}
+
+    # -- target (certification or job) -----------------------------------------------------------
+    def extract_target(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        return self.answer_for("target", tracker, lambda text, t: entity_value(t, "certification")
+                               or entity_value(t, "sector") or resolve_target(text)[0])
+
+    def validate_target(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
+        kb = load_knowledge()
+        code = entity_value(tracker, "certification")
+        if code in kb.certifications:
+            return {"target": code}
+        sector = entity_value(tracker, "sector")
+        if sector in kb.sectors:
+            certifications = [c for c in kb.certifications.values() if c.sector == sector][:8]
+            if certifications:
+                dispatcher.utter_message(
+                    text=f"Voici les certifications de mon catalogue pour le secteur « {kb.sectors[sector].label} » :",
+                    buttons=[{"title": c.title[:60], "payload": inform("certification", c.code)} for c in certifications],
+                )
+                return {"target": None, "sector": sector}
+        text = str(value or "").strip()
+        if latest_intent(tracker) == "dont_know" or fold(text) in ("je sais pas", "je ne sais pas", "aucune idee"):
+            dispatcher.utter_message(
+                text="Pas de souci. Dans quel secteur aimeriez-vous travailler ?",
+                buttons=[{"title": s.label, "payload": inform("sector", s.id)}
+                         for s in kb.sectors.values() if s.id != "autre"][:12],
+            )
+            return {"target": None}
+        if not text:
+            dispatcher.utter_message(text="Je n'ai pas reçu de réponse. Quel métier ou quel diplôme visez-vous ? "
+                                          "Par exemple : aide-soignant, cuisinier, maçon.")
+            return {"target": None}
+        code, matches = resolve_target(entity_value(tracker, "certification") or text)
+        if code:
+            return {"target": code}
+        if matches:
+            dispatcher.utter_message(
+                text="Plusieurs certifications correspondent. Laquelle visez-vous ?",
+                buttons=[{"title": m.certification.title[:60], "payload": inform("certification", m.certification.code)}
+                         for m in matches[:4]],
+            )
+            return {"target": None}
+        dispatcher.utter_message(
+            text=f"Je ne trouve pas « {text[:80]} » dans mon catalogue. Essayez un autre nom de métier ou de diplôme "
+                 "(par exemple « aide-soignant », « cuisinier », « maçon »), ou répondez « je ne sais pas » "
+                 "pour choisir un secteur."
+        )
+        return {"target": None}
+
+    # -- département -----------------------------------------------------------------------------
+    def extract_department(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        kb = load_knowledge()
+        return self.answer_for("department", tracker, lambda text, t: kb.resolve_department(
+            entity_value(t, "department") or text))
+
+    def validate_department(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
+        kb = load_knowledge()
+        text = str(value or "").strip()
+        for candidate in (entity_value(tracker, "department"), text, _strip_prefix(text)):
+            code = kb.resolve_department(candidate) if candidate else None
+            if code:
+                return {"department": code}
+        dispatcher.utter_message(
+            text="Je ne reconnais pas ce département. Indiquez son numéro (par exemple 69), son nom (Rhône) "
+                 "ou une grande ville (Lyon)."
+        )
+        return {"department": None}
+
+
+def _strip_prefix(text: str) -> str:
+    """"dans le 93", "j'habite à Lyon", "département du Nord" -> the place itself."""
+    folded = fold(text)
+    for prefix in ("j'habite a ", "j habite a ", "j'habite en ", "j'habite dans le ", "je suis a ", "je vis a ",
+                   "dans le ", "dans l'", "dans la ", "en ", "a ", "departement du ", "departement de la ",
+                   "departement de ", "departement ", "le ", "la "):
+        if folded.startswith(prefix):
+            return text[len(prefix):].strip()
+    return text
+
+
+class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
+    def name(self) -> str:
+        return "validate_prescreen_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        slots = ["age", "situation"]
+        if tracker.get_slot("situation") == "employee_cdi":
+            slots.append("cdi_amendment")
+        slots += ["target", "department", "contact_preference"]
+        if tracker.get_slot("contact_preference") in ("phone", "email"):
+            slots.append("contact_value")
+        return slots + ["first_name"]
+
+    # -- age -------------------------------------------------------------------------------------
+    def extract_age(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        said = entity_value(tracker, "age")
+        current = tracker.get_slot("age")
+        if tracker.get_slot("requested_slot") != "age" and said and current is not None:
+            # A correction given while another question is asked: the last answer counts.
+            age = parse_age(said) if not said.isdigit() else int(said)
+            if age is not None and age != current:
+                return {"age": said}
+            return {}
+        return self.answer_for("age", tracker, lambda text, t: parse_age(entity_value(t, "age") or text))
+
+    def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
+        text = str(value or "").strip()
+        said = entity_value(tracker, "age")
+        age = None
+        if said:
+            age = int(said) if said.lstrip("-").isdigit() else words_to_number(said)
+        if age is None:
+            age = parse_age(text)
+        if age is None:
+            dispatcher.utter_message(text="Je n'ai pas compris votre âge. Indiquez-le en chiffres, par exemple : 34.")
+            return {"age": None}
+        if age < 0 or age > 120:
+            dispatcher.utter_message(text=f"« {age} » ne peut pas être un âge. Indiquez un âge entre 0 et 120 ans, "
+                                          "en chiffres.")
+            return {"age": None}
+        previous = tracker.get_slot("age")
+        if previous is not None and previous != age and tracker.get_slot("requested_slot") != "age":
+            dispatcher.utter_message(text=f"C'est noté, je retiens votre dernière réponse : {age} ans "
+                                          f"(au lieu de {previous} ans).")
+        return {"age": age}
+
+    # -- situation -------------------------------------------------------------------------------
+    def extract_situation(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        return self.answer_for("situation", tracker,
+                               lambda text, t: entity_value(t, "situation") or parse_situation(text))
+
+    def validate_situation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
+        situation = entity_value(tracker, "situation")
+        if situation not in SITUATION_LABELS:
+            situation = parse_situation(str(value or ""))
+        if situation is None:
+            dispatcher.utter_message(text="Je n'ai pas compris votre situation. Choisissez celle qui vous correspond :",
+                                     buttons=situation_buttons())
+            return {"situation": None}
+        return {"situation": situation}
+
+    # -- CDI avenant (only asked to people in CDI) ----------------------------------------------------
+    def extract_cdi_amendment(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "cdi_amendment":
+            return {}
+        intent = latest_intent(tracker)
+        if intent in ("affirm", "deny", "dont_know"):
+            return {"cdi_amendment": intent}
+        return self.answer_for("cdi_amendment", tracker, lambda text, t: parse_yes_no(text))
+
+    def validate_cdi_amendment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
+        if value == "dont_know":
+            return {"cdi_amendment": "unknown"}
+        answer = {"affirm": True, "deny": False}.get(value)
+        if answer is None:
+            answer = parse_yes_no(str(value or ""))
+        if answer is None:
+            dispatcher.utter_message(text="Répondez simplement par oui ou par non, ou « je ne sais pas ».")
+            return {"cdi_amendment": None}
+        return {"cdi_amendment": answer}
+
+    # -- contact -------------------------------------------------------------------------------------
+    def extract_contact_preference(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        return self.answer_for("contact_preference", tracker, lambda text, t: _contact_choice(text))
+
+    def validate_contact_preference(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
+        text = str(value or "")
+        given = parse_contact(text)
+        if given:  # the person gave the number or address straight away
+            return {"contact_preference": given[0], "contact_value": given[1]}
+        choice = _contact_choice(text)
+        if choice is None:
+            dispatcher.utter_message(text="Choisissez comment vous préférez être contacté(e) :", buttons=contact_buttons())
+            return {"contact_preference": None}
+        return {"contact_preference": choice}
+
+    def extract_contact_value(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        return self.answer_for("contact_value", tracker, lambda text, t: parse_contact(text))
+
+    def validate_contact_value(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
+        given = parse_contact(str(value or ""))
+        wanted = tracker.get_slot("contact_preference")
+        if given and given[0] == wanted:
+            return {"contact_value": given[1]}
+        if wanted == "phone":
+            dispatcher.utter_message(text="Je n'ai pas reconnu un numéro de téléphone. Écrivez-le par exemple ainsi : "
+                                          "06 12 34 56 78.")
+        else:
+            dispatcher.utter_message(text="Je n'ai pas reconnu une adresse e-mail. Écrivez-la par exemple ainsi : "
+                                          "prenom.nom@exemple.fr.")
+        return {"contact_value": None}
+
+    def extract_first_name(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        return self.answer_for("first_name", tracker, lambda text, t: text if _looks_like_a_name(text) else None)
+
+    def validate_first_name(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
+        text = " ".join(str(value or "").split())
+        if fold(text) in SKIP_WORDS or latest_intent(tracker) in ("deny", "dont_know"):
+            return {"first_name": "-"}
+        if len(text) > 40 or not _looks_like_a_name(text):
+            dispatcher.utter_message(text="Indiquez seulement votre prénom (par exemple : Sarah), ou écrivez « passer ».")
+            return {"first_name": None}
+        return {"first_name": text[:1].upper() + text[1:]}
+
+
+class ValidateEmployerForm(SharedQuestions, FormValidationAction):
+    def name(self) -> str:
+        return "validate_employer_form"
+
+    def extract_employer_kind(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        return self.answer_for("employer_kind", tracker, lambda text, t: entity_value(t, "employer_kind"))
+
+    def validate_employer_kind(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
+        kind = entity_value(tracker, "employer_kind")
+        if kind not in EMPLOYER_KIND_LABELS:
+            folded = fold(str(value or ""))
+            kind = next((k for k, words in EMPLOYER_WORDS.items() if any(w in folded for w in words)), None)
+        if kind is None:
+            dispatcher.utter_message(text="Quel type de structure êtes-vous ?", buttons=employer_kind_buttons())
+            return {"employer_kind": None}
+        return {"employer_kind": kind}
+
+    def extract_sector(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        return self.answer_for("sector", tracker, lambda text, t: entity_value(t, "sector") or _sector_of(text))
+
+    def validate_sector(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
+        kb = load_knowledge()
+        sector = entity_value(tracker, "sector")
+        if sector not in kb.sectors:
+            sector = _sector_of(str(value or ""))
+        if sector is None:
+            dispatcher.utter_message(text="Dans quel secteur recrutez-vous ?", buttons=sector_buttons())
+            return {"sector": None}
+        return {"sector": sector}
+
+    def extract_hires(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        return self.answer_for("hires", tracker, lambda text, t: parse_age(text))
+
+    def validate_hires(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
+        count = parse_age(str(value or ""))  # same reading as an age: digits or words
+        if count is None or not 1 <= count <= MAX_HIRES:
+            dispatcher.utter_message(text=f"Indiquez un nombre de recrutements entre 1 et {MAX_HIRES}, en chiffres.")
+            return {"hires": None}
+        return {"hires": count}
+
+
+EMPLOYER_WORDS = {
+    "association": ["association", "asso "],
+    "epic": ["epic", "industriel et commercial"],
+    "public": ["mairie", "commune", "hopital public", "chu", "collectivite", "conseil departemental",
+               "conseil regional", "administration", "fonction publique", "ministere", "ccas", "public"],
+    "private": ["entreprise", "societe", "sarl", "sas", "eurl", "geiq", "interim", "pme", "tpe", "privee", "prive",
+                "boite", "commerce", "restaurant", "ehpad prive", "clinique"],
+}
+
+
+def _looks_like_a_name(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 3 and all(w.replace("-", "").replace("'", "").isalpha() for w in words)
+
+
+def _contact_choice(text: str) -> str | None:
+    folded = fold(text)
+    if any(w in folded for w in ("telephone", "tel", "appel", "portable", "phone")):
+        return "phone"
+    if any(w in folded for w in ("mail", "courriel")):
+        return "email"
+    if any(w in folded for w in ("message", "ici", "telegram", "chat", "conversation")):
+        return "chat"
+    return None
+
+
+def _sector_of(text: str) -> str | None:
+    kb = load_knowledge()
+    folded = fold(text)
+    for sector in kb.sectors.values():
+        if fold(sector.label) in folded or any(fold(w) in folded for w in sector.words if len(w) > 2):
+            return sector.id
+    return None
+
+
+def situation_buttons() -> list[dict]:
+    return [{"title": label, "payload": inform("situation", key)} for key, label in SITUATION_LABELS.items()]
+
+
+def contact_buttons() -> list[dict]:
+    return [{"title": label, "payload": CONTACT_PAYLOADS[key]} for key, label in CONTACT_LABELS.items()]
+
+
+def employer_kind_buttons() -> list[dict]:
+    return [{"title": label, "payload": inform("employer_kind", key)} for key, label in EMPLOYER_KIND_LABELS.items()]
+
+
+def sector_buttons() -> list[dict]:
+    kb = load_knowledge()
+    return [{"title": s.label, "payload": inform("sector", s.id)} for s in kb.sectors.values()]

@@ -1,0 +1,355 @@
+"""After the forms: verdicts in plain French, consent, and leads stored for sponsors; data rights.
+
+Nothing about a person is written to the database before they say yes to the consent text, which
+names the sponsor, the purpose, the retention period and how to see or delete the data.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.db import channel_of, store
+from actions.forms import FORM_SLOTS
+from knowledge import clock, load_knowledge
+from storage import (
+    CapacityExhausted,
+    StorageError,
+    StorageUnavailable,
+    create_lead_with_notification,
+    delete_personal_data,
+    get_or_create_person,
+    get_sponsor,
+    list_sponsors,
+    personal_data_of,
+    record_consent,
+    record_employer_lead,
+    set_person_details,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+CONSENT_VERSION = "2026-11-26.1"
+RETENTION_DAYS = 180
+MENU_BUTTON = {"title": "Voir le menu", "payload": "/help"}
+YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
+GENERAL_QUEUE = "general_queue"
+UNAVAILABLE = ("Je ne peux pas enregistrer votre demande pour le moment (problème technique de notre côté). "
+               "Rien n'a été enregistré. Réessayez dans quelques minutes en répondant « oui ».")
+VERDICT_TITLES = {
+    "eligible": "✅ D'après vos réponses, vous remplissez les conditions de la VAE inversée.",
+    "not_eligible": "❌ D'après vos réponses, vous ne remplissez pas toutes les conditions de la VAE inversée.",
+    "window_closed": "⏳ Vous remplissez les conditions personnelles, mais la période pour signer un nouveau contrat "
+                     "est close.",
+    "incomplete": "ℹ️ Il me manque une information pour conclure.",
+}
+EMPLOYER_TITLES = {
+    "eligible": "✅ Vous pouvez recruter en VAE inversée, sous les conditions ci-dessous.",
+    "not_eligible": "❌ Vous ne pouvez pas recruter en VAE inversée.",
+    "window_closed": "⏳ La période pour conclure de nouveaux contrats en VAE inversée est close.",
+    "incomplete": "ℹ️ Je ne peux pas conclure avec ces informations.",
+}
+
+
+def age_bracket(age: int | None) -> str:
+    if age is None:
+        return "âge non précisé"
+    for low, high in ((16, 17), (18, 25), (26, 44), (45, 120)):
+        if low <= age <= high:
+            return f"{low}-{high} ans" if high < 120 else f"{low} ans et plus"
+    return "moins de 16 ans"
+
+
+def candidate_profile(tracker: Tracker) -> dict[str, Any]:
+    """The knowledge profile from the slots (only the keys the engine knows)."""
+    amendment = tracker.get_slot("cdi_amendment")
+    profile = {
+        "age": tracker.get_slot("age"),
+        "situation": tracker.get_slot("situation"),
+        "cdi_amendment": amendment if isinstance(amendment, bool) else None,
+        "target": tracker.get_slot("target"),
+        "department": tracker.get_slot("department"),
+        "sector": tracker.get_slot("sector"),
+    }
+    return {k: v for k, v in profile.items() if v is not None}
+
+
+def render_checks(checks, with_sources: bool = True) -> list[str]:
+    lines = []
+    for check in checks:
+        if check.status == "pass":
+            continue
+        mark = "✗" if check.status == "fail" else "?"
+        line = f"{mark} {check.message}"
+        if with_sources and check.source:
+            line += f" (source : {check.source})"
+        lines.append(line)
+    return lines
+
+
+def alternatives_text(kb, on) -> str:
+    return kb.render_faq("window", on=on).text
+
+
+def matched_sponsor(kb, tracker: Tracker):
+    """The best sponsor for the person, with the remaining capacity the database knows."""
+    remaining = {}
+    try:
+        with store().transaction() as session:
+            remaining = {s.key: s.capacity - s.used for s in list_sponsors(session)}
+    except StorageError:
+        logger.warning("storage unavailable while matching sponsors; using directory capacities")
+    matches = kb.match_sponsors(department=tracker.get_slot("department"), certification=tracker.get_slot("target"),
+                                sector=tracker.get_slot("sector"), remaining_capacity=remaining, limit=1)
+    return matches[0].sponsor if matches else None
+
+
+def consent_text(sponsor_name: str | None, subject: str) -> str:
+    who = f"au porteur de projet « {sponsor_name} »" if sponsor_name else \
+        "à l'équipe qui gère cet assistant, qui cherchera un porteur de projet pour vous"
+    what = ("votre prénom, votre tranche d'âge, votre situation, la certification visée, votre département "
+            "et le moyen de contact choisi") if subject == "candidate" else \
+        "le type de structure, le secteur, la certification visée, le nombre de recrutements et le département"
+    return (f"Avant d'enregistrer quoi que ce soit : j'aimerais transmettre {what} {who}, uniquement pour qu'il "
+            f"vous recontacte au sujet de la VAE inversée. Ces données sont conservées {RETENTION_DAYS} jours au "
+            "plus. Vous pourrez à tout moment les consulter (« mes données ») ou les supprimer "
+            "(« supprimer mes données »). Êtes-vous d'accord ?")
+
+
+class ActionResetForms(Action):
+    """Start a form afresh: a new pre-screen or employer check does not reuse old answers."""
+
+    def name(self) -> str:
+        return "action_reset_forms"
+
+    def run(self, dispatcher, tracker, domain):
+        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("awaiting", None)]
+
+
+class ActionPrescreenVerdict(Action):
+    def name(self) -> str:
+        return "action_prescreen_verdict"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list:
+        kb = load_knowledge()
+        today = clock.today()
+        result = kb.assess(candidate_profile(tracker), on=today)
+        lines = [VERDICT_TITLES[result.verdict]]
+        lines += render_checks(result.checks)
+        if result.conditions:
+            lines.append("Conditions à connaître :")
+            lines += [f"• {condition}" for condition in result.conditions]
+        if result.verdict == "window_closed":
+            lines.append(alternatives_text(kb, today))
+        dispatcher.utter_message(text="\n".join(lines))
+        return [SlotSet("verdict", result.verdict)] + offer_contact(dispatcher, tracker, kb, result.verdict, "candidate")
+
+
+def offer_contact(dispatcher, tracker, kb, verdict: str, subject: str) -> list:
+    """Ask for consent to pass the request on, when a contact can still help the person."""
+    if verdict == "not_eligible":
+        dispatcher.utter_message(text="Vous pouvez me poser d'autres questions, ou regarder la VAE classique.",
+                                 buttons=[{"title": "VAE classique", "payload": "/faq_vs_classic_vae"}, MENU_BUTTON])
+        return [SlotSet("awaiting", None)]
+    sponsor = matched_sponsor(kb, tracker) if subject == "candidate" else None
+    if subject == "candidate" and sponsor is None:
+        dispatcher.utter_message(text="Je n'ai pas trouvé de porteur de projet avec des places disponibles pour "
+                                      "votre département et votre métier.")
+    dispatcher.utter_message(text=consent_text(sponsor.name if sponsor else None, subject), buttons=YES_NO)
+    return [SlotSet("matched_sponsor", sponsor.id if sponsor else GENERAL_QUEUE), SlotSet("awaiting", f"consent_{subject}")]
+
+
+class ActionEmployerVerdict(Action):
+    def name(self) -> str:
+        return "action_employer_verdict"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list:
+        kb = load_knowledge()
+        today = clock.today()
+        result = kb.check_employer(tracker.get_slot("employer_kind"), on=today, sector=tracker.get_slot("sector"),
+                                   target=tracker.get_slot("target"))
+        lines = [EMPLOYER_TITLES[result.verdict]]
+        lines += render_checks(result.checks)
+        if result.conditions:
+            lines.append("Conditions :")
+            lines += [f"• {condition}" for condition in result.conditions]
+        if result.next_steps:
+            lines.append("Étapes :")
+            lines += [f"{i}. {step}" for i, step in enumerate(result.next_steps, 1)]
+        dispatcher.utter_message(text="\n".join(lines))
+        costs = [kb.render_faq(topic, on=today).text for topic in ("employer_cost", "hiring_aids")]
+        dispatcher.utter_message(text="Coût et aides : " + " ".join(costs))
+        return [SlotSet("verdict", result.verdict)] + offer_contact(dispatcher, tracker, kb, result.verdict, "employer")
+
+
+class ActionStoreLead(Action):
+    """The person said yes: store the person, the consent and the lead (with its outbox row) together."""
+
+    def name(self) -> str:
+        return "action_store_lead"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list:
+        subject = "employer" if tracker.get_slot("awaiting") == "consent_employer" else "candidate"
+        kb = load_knowledge()
+        sponsor_key = tracker.get_slot("matched_sponsor")
+        sponsor_name = kb.sponsors[sponsor_key].name if sponsor_key in kb.sponsors else None
+        channel, channel_id = channel_of(tracker.sender_id)
+        now = utcnow()
+        try:
+            with store().transaction() as session:
+                person = get_or_create_person(session, channel, channel_id, now)
+                consent = record_consent(session, person, purpose=f"lead_{subject}",
+                                         text=consent_text(sponsor_name, subject), version=CONSENT_VERSION, now=now)
+                if subject == "employer":
+                    record_employer_lead(
+                        session, person, employer_kind=tracker.get_slot("employer_kind"),
+                        sector=tracker.get_slot("sector"), certification=tracker.get_slot("target"),
+                        hires=tracker.get_slot("hires"), department=tracker.get_slot("department"),
+                        verdict=tracker.get_slot("verdict") or "incomplete", now=now)
+                else:
+                    store_candidate_lead(session, person, consent, tracker, kb, sponsor_key, now)
+        except CapacityExhausted:
+            dispatcher.utter_message(text="Ce porteur de projet vient d'atteindre sa capacité. Votre demande n'a pas "
+                                          "été enregistrée ; redemandez une vérification pour en trouver un autre.")
+            return [SlotSet("awaiting", None)]
+        except StorageUnavailable:
+            logger.warning("storage unavailable while storing a lead")
+            dispatcher.utter_message(text=UNAVAILABLE)
+            # still awaiting consent: a later "oui" tries again
+            return [SlotSet("awaiting", tracker.get_slot("awaiting"))]
+        who = f"« {sponsor_name} »" if sponsor_name else "l'équipe de l'assistant"
+        dispatcher.utter_message(text=f"Merci, c'est enregistré. Votre demande est transmise à {who}. Vous serez "
+                                      "prévenu(e) ici quand elle sera prise en charge. « mes données » vous montre ce "
+                                      "que je garde, « supprimer mes données » l'efface.",
+                                 buttons=[MENU_BUTTON])
+        return [SlotSet("awaiting", None)]
+
+
+def store_candidate_lead(session, person, consent, tracker: Tracker, kb, sponsor_key: str | None, now) -> None:
+    preference = tracker.get_slot("contact_preference")
+    if preference == "chat":  # "here, by message": the channel the person is writing from
+        preference = channel_of(tracker.sender_id)[0]
+    first_name = tracker.get_slot("first_name")
+    set_person_details(session, person, first_name=None if first_name in (None, "-") else first_name,
+                       contact_preference=preference, contact_value=tracker.get_slot("contact_value"))
+    profile = candidate_profile(tracker)
+    assessment = kb.assess(profile, on=clock.today())
+    sponsor = get_sponsor(session, sponsor_key) if sponsor_key in kb.sponsors else None
+    target = kb.certifications.get(profile.get("target") or "")
+    department = profile.get("department")
+    summary = {
+        "initial": f"{first_name[0]}." if first_name and first_name != "-" else "-",
+        "age_bracket": age_bracket(profile.get("age")),
+        "certification": f"{target.title} ({target.code})" if target else (profile.get("target") or "-"),
+        "department": f"{department} — {kb.departments[department].name}" if department in kb.departments else "-",
+        "verdict_label": VERDICT_TITLES[assessment.verdict],
+        "conditions": list(assessment.conditions),
+    }
+    create_lead_with_notification(session, person, profile, assessment.verdict, sponsor.id if sponsor else None,
+                                  consent, now=now, summary=summary, expires_in=timedelta(days=14))
+
+
+class ActionNoConsent(Action):
+    def name(self) -> str:
+        return "action_no_consent"
+
+    def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(text="C'est noté : je n'enregistre rien. Vous pouvez continuer à me poser vos "
+                                      "questions.", buttons=[MENU_BUTTON])
+        return [SlotSet("awaiting", None)]
+
+
+class ActionShowMyData(Action):
+    def name(self) -> str:
+        return "action_show_my_data"
+
+    def run(self, dispatcher, tracker, domain):
+        channel, channel_id = channel_of(tracker.sender_id)
+        try:
+            with store().transaction() as session:
+                data = personal_data_of(session, channel, channel_id)
+        except StorageUnavailable:
+            dispatcher.utter_message(text="Je ne peux pas consulter vos données pour le moment. Réessayez plus tard.")
+            return []
+        if not data:
+            dispatcher.utter_message(text="Je n'ai enregistré aucune donnée vous concernant. (Seul l'historique de "
+                                          "cette conversation est conservé par le moteur de dialogue.)")
+            return []
+        dispatcher.utter_message(text="Voici ce que j'ai enregistré vous concernant :\n" + describe(data),
+                                 buttons=[{"title": "Supprimer mes données", "payload": "/delete_my_data"}, MENU_BUTTON])
+        return []
+
+
+def describe(data: dict, indent: str = "") -> str:
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines.append(f"{indent}{key} :")
+            lines.append(describe(value, indent + "  "))
+        elif isinstance(value, list):
+            lines.append(f"{indent}{key} : {len(value)} élément(s)")
+            for item in value:
+                lines.append(describe(item, indent + "  - ") if isinstance(item, dict) else f"{indent}  - {item}")
+        else:
+            lines.append(f"{indent}{key} : {value}")
+    return "\n".join(line for line in lines if line)
+
+
+class ActionAskDeleteConfirmation(Action):
+    def name(self) -> str:
+        return "action_confirm_deletion"
+
+    def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(text="Voulez-vous vraiment supprimer toutes les données que j'ai enregistrées sur "
+                                      "vous ? Les demandes transmises seront anonymisées.", buttons=YES_NO)
+        return [SlotSet("awaiting", "delete_confirmation")]
+
+
+class ActionDeleteMyData(Action):
+    def name(self) -> str:
+        return "action_delete_my_data"
+
+    def run(self, dispatcher, tracker, domain):
+        channel, channel_id = channel_of(tracker.sender_id)
+        try:
+            with store().transaction() as session:
+                deleted = delete_personal_data(session, channel, channel_id, utcnow())
+        except StorageUnavailable:
+            dispatcher.utter_message(text="Je ne peux pas supprimer vos données pour le moment : rien n'a été modifié. "
+                                          "Réessayez plus tard.")
+            return [SlotSet("awaiting", None)]
+        text = ("C'est fait : vos données personnelles sont supprimées et vos demandes anonymisées." if deleted
+                else "Je n'avais enregistré aucune donnée vous concernant : il n'y a rien à supprimer.")
+        dispatcher.utter_message(text=text, buttons=[MENU_BUTTON])
+        return [SlotSet(slot, None) for slot in FORM_SLOTS + ["verdict", "matched_sponsor", "awaiting"]]
+
+
+class ActionKeepMyData(Action):
+    def name(self) -> str:
+        return "action_keep_my_data"
+
+    def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(text="D'accord, je ne supprime rien.", buttons=[MENU_BUTTON])
+        return [SlotSet("awaiting", None)]
+
+
+class ActionHumanHandoff(Action):
+    """Record a request to talk to a person only with the person's own words as consent (they asked)."""
+
+    def name(self) -> str:
+        return "action_human_handoff"
+
+    def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(
+            text="Je ne peux pas encore vous mettre directement en relation avec une personne. Pour un échange humain, "
+                 "contactez l'opérateur de compétences (OPCO) du secteur qui vous intéresse, ou un conseiller France "
+                 "Travail si vous êtes demandeur d'emploi. Si vous faites le test d'éligibilité, je peux aussi "
+                 "transmettre votre demande à un porteur de projet, avec votre accord.",
+            buttons=[{"title": "Faire le test", "payload": "/start_prescreen"}, MENU_BUTTON])
+        return []

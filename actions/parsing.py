@@ -1,0 +1,97 @@
+"""Read a person's free-text answers: ages in digits or French words, situations, yes/no, contact."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+UNITS = {
+    "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15,
+    "seize": 16,
+}
+TENS = {"vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60,
+        "septante": 70, "huitante": 80, "octante": 80, "nonante": 90, "cent": 100, "cents": 100}
+
+# Free-text words for each situation of the knowledge CLI (the NLU synonyms cover the same ground).
+SITUATION_WORDS = [
+    ("employee_cdi", r"\bcdi\b|duree indeterminee"),
+    ("employee_cdd", r"\bcdd\b|duree determinee"),
+    ("temp_worker", r"interim|interimaire"),
+    ("job_seeker", r"chomage|chomeur|chomeuse|demandeu[rs]e? d.?emploi|sans emploi|\brsa\b|\bass\b|france travail"
+                   r"|pole emploi|recherche d.?emploi|cherche (un )?(travail|emploi|boulot)"),
+    ("student", r"etudiant|lyceen|apprenti|ecole|etudes"),
+    ("self_employed", r"auto.?entrepreneu|micro.?entrepreneu|independant|freelance|a mon compte"),
+    ("inactive", r"au foyer|sans activite|inactif|inactive"),
+    ("other", r"\baah\b|retraite|invalidite|fonctionnaire|autre"),
+]
+YES = r"^(oui|ouais|ouai|yes|ok|d.?accord|bien sur|carrement|exact|tout a fait|je confirme|absolument|volontiers|ok pour moi)\b"
+NO = r"^(non|nan|no|pas du tout|surtout pas|jamais|pas question|je refuse|non merci)\b"
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+PHONE = re.compile(r"(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching what people type."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+def words_to_number(text: str) -> int | None:
+    """French number words up to 199: "dix-sept", "vingt et un", "quatre-vingt-deux", "soixante-dix"."""
+    tokens = [t for t in re.split(r"[\s-]+", fold(text)) if t and t not in ("et", "ans", "an")]
+    if not tokens or not all(t in UNITS or t in TENS for t in tokens):
+        return None
+    total, current = 0, 0
+    for token in tokens:
+        if token in UNITS:
+            current += UNITS[token]
+        elif token in ("cent", "cents"):
+            current = max(current, 1) * 100
+        elif token in ("vingt", "vingts") and current == 4:  # quatre-vingt(s)
+            current = 80
+        else:
+            current += TENS[token]
+    total += current
+    return total
+
+
+def parse_age(text: str) -> int | None:
+    """The person's age from an answer such as "17", "j'ai 45 ans", "dix-sept ans"; None if absent."""
+    folded = fold(text)
+    numbers = re.findall(r"-?\d+", folded)
+    if len(numbers) == 1:
+        return int(numbers[0])
+    if len(numbers) > 1:
+        with_years = re.search(r"(-?\d+)\s*ans\b", folded)
+        return int(with_years.group(1)) if with_years else None
+    match = re.search(r"(?:j.?ai\s+)?([a-z\s-]+?)\s*(?:ans?\b|$)", folded)
+    return words_to_number(match.group(1)) if match else None
+
+
+def parse_situation(text: str) -> str | None:
+    folded = fold(text)
+    for situation, pattern in SITUATION_WORDS:
+        if re.search(pattern, folded):
+            return situation
+    return None
+
+
+def parse_yes_no(text: str) -> bool | None:
+    folded = fold(text)
+    if re.search(YES, folded):
+        return True
+    if re.search(NO, folded):
+        return False
+    return None
+
+
+def parse_contact(text: str) -> tuple[str, str] | None:
+    """("email", address) or ("phone", number) when the answer holds one."""
+    email = EMAIL.search(text or "")
+    if email:
+        return "email", email.group(0)
+    phone = PHONE.search(text or "")
+    if phone:
+        return "phone", re.sub(r"[\s.-]", "", phone.group(0))
+    return None

@@ -1,0 +1,50 @@
+"""The forms' questions, as `action_ask_<slot>` actions so that their buttons can come from knowledge/."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.forms import (
+    contact_buttons,
+    employer_kind_buttons,
+    sector_buttons,
+    situation_buttons,
+)
+
+QUESTIONS = {
+    "age": ("Commençons. Quel âge avez-vous ? (en chiffres, par exemple 34)", None),
+    "situation": ("Quelle est votre situation aujourd'hui ?", situation_buttons),
+    "cdi_amendment": (
+        "Votre employeur actuel est-il d'accord pour modifier votre CDI par un avenant, le temps du contrat de "
+        "professionnalisation ?",
+        lambda: [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"},
+                 {"title": "Je ne sais pas", "payload": "/dont_know"}],
+    ),
+    "target": ("Quel métier ou quel diplôme visez-vous ? (par exemple : aide-soignant, cuisinier, maçon ; "
+               "ou « je ne sais pas »)", None),
+    "department": ("Dans quel département souhaitez-vous travailler ? (numéro, nom ou grande ville)", None),
+    "contact_preference": ("Si un porteur de projet peut vous accompagner, comment préférez-vous être "
+                           "contacté(e) ?", contact_buttons),
+    "contact_value": ("Indiquez le numéro de téléphone ou l'adresse e-mail à utiliser.", None),
+    "first_name": ("Dernière question : quel prénom le porteur de projet pourra-t-il utiliser ? "
+                   "(ou écrivez « passer »)", None),
+    "employer_kind": ("Quel type de structure êtes-vous ?", employer_kind_buttons),
+    "sector": ("Dans quel secteur recrutez-vous ?", sector_buttons),
+    "hires": ("Combien de personnes souhaitez-vous recruter ? (en chiffres)", None),
+}
+
+
+def _ask_action(slot: str) -> type[Action]:
+    text, buttons = QUESTIONS[slot]
+
+    def run(self, dispatcher: CollectingDispatcher, tracker, domain):
+        dispatcher.utter_message(text=text, buttons=buttons() if buttons else [])
+        return []
+
+    return type(f"AskFor_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run,
+                                               "__module__": __name__})
+
+
+# One action class per question, registered by rasa-sdk like any other action.
+ASK_ACTIONS = [_ask_action(slot) for slot in QUESTIONS]

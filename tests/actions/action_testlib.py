@@ -1,0 +1,20 @@
+"""Build rasa_sdk trackers for action tests."""
+
+from rasa_sdk import Tracker
+
+
+def make_tracker(text="", intent="inform", entities=None, slots=None, events=None, sender="tg:42"):
+    return Tracker(
+        sender_id=sender,
+        slots=dict(slots or {}),
+        latest_message={"text": text, "intent": {"name": intent}, "entities": entities or [], "intent_ranking": []},
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def entity(name, value):
+    return {"entity": name, "value": value}

@@ -1,0 +1,156 @@
+"""Each form question: what is accepted, and the re-ask that says what is expected."""
+
+import asyncio
+
+import pytest
+from action_testlib import entity, make_tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.forms import ValidateEmployerForm, ValidatePrescreenForm
+from actions.parsing import parse_age, parse_contact, words_to_number
+
+PRESCREEN = ValidatePrescreenForm()
+EMPLOYER = ValidateEmployerForm()
+
+
+def validate(form, slot, value, **tracker_args):
+    dispatcher = CollectingDispatcher()
+    result = getattr(form, f"validate_{slot}")(value, dispatcher, make_tracker(text=str(value), **tracker_args), {})
+    return result, [m.get("text") or "" for m in dispatcher.messages], dispatcher.messages
+
+
+@pytest.mark.parametrize(
+    ("said", "age"),
+    [("17", 17), ("j'ai 45 ans", 45), ("dix-sept ans", 17), ("j'ai quarante-cinq ans", 45),
+     ("vingt et un", 21), ("quatre-vingt-deux ans", 82), ("soixante-dix", 70), ("16 ans", 16)],
+)
+def test_ages_in_digits_and_words(said, age):
+    result, messages, _ = validate(PRESCREEN, "age", said)
+    assert result == {"age": age} and messages == []
+
+
+@pytest.mark.parametrize(("said", "expected"), [("abc", "en chiffres"), ("", "en chiffres"),
+                                                ("150 ans", "entre 0 et 120"), ("-3", "entre 0 et 120")])
+def test_bad_ages_are_asked_again_with_what_is_expected(said, expected):
+    result, messages, _ = validate(PRESCREEN, "age", said)
+    assert result == {"age": None}
+    assert len(messages) == 1 and expected in messages[0]
+
+
+def test_a_later_age_replaces_the_first_and_the_person_is_told():
+    tracker_args = {"intent": "inform", "entities": [entity("age", "45")],
+                    "slots": {"age": 17, "requested_slot": "situation"}}
+    extracted = PRESCREEN.extract_age(CollectingDispatcher(), make_tracker(text="j'ai 45 ans", **tracker_args), {})
+    assert extracted == {"age": "45"}
+    result, messages, _ = validate(PRESCREEN, "age", "45", **tracker_args)
+    assert result == {"age": 45}
+    assert "45 ans" in messages[0] and "17 ans" in messages[0]
+
+
+def test_a_faq_question_is_not_taken_as_the_answer():
+    tracker = make_tracker(text="c'est quoi la durée max du contrat ?", intent="faq_duration",
+                           slots={"requested_slot": "age"})
+    assert PRESCREEN.extract_age(CollectingDispatcher(), tracker, {}) == {}
+
+
+def test_an_answer_misread_as_a_faq_still_counts_when_it_parses():
+    tracker = make_tracker(text="Lyon", intent="faq_sectors", slots={"requested_slot": "department"})
+    assert PRESCREEN.extract_department(CollectingDispatcher(), tracker, {}) == {"department": "Lyon"}
+
+
+def test_other_slots_are_not_filled_from_an_answer_to_another_question():
+    tracker = make_tracker(text="Lyon", slots={"requested_slot": "age"})
+    assert PRESCREEN.extract_department(CollectingDispatcher(), tracker, {}) == {}
+
+
+@pytest.mark.parametrize(("said", "code"), [("93", "93"), ("Lyon", "69"), ("dans le 93", "93"),
+                                            ("Seine-Saint-Denis", "93"), ("j'habite à Marseille", "13"), ("2a", "2A")])
+def test_departments_by_number_name_or_city(said, code):
+    result, messages, _ = validate(PRESCREEN, "department", said)
+    assert result == {"department": code} and messages == []
+
+
+def test_unknown_department_is_asked_again():
+    result, messages, _ = validate(PRESCREEN, "department", "Atlantide")
+    assert result == {"department": None} and "numéro" in messages[0]
+
+
+@pytest.mark.parametrize(("said", "situation"), [("je suis au chômage", "job_seeker"), ("au RSA", "job_seeker"),
+                                                 ("en CDI", "employee_cdi"), ("intérimaire", "temp_worker"),
+                                                 ("auto-entrepreneur", "self_employed")])
+def test_situations_from_free_text(said, situation):
+    assert validate(PRESCREEN, "situation", said)[0] == {"situation": situation}
+
+
+def test_situation_from_button_entity_and_unknown_situation_offers_buttons():
+    assert validate(PRESCREEN, "situation", '/inform', entities=[entity("situation", "student")])[0] == {
+        "situation": "student"}
+    result, _, raw = validate(PRESCREEN, "situation", "bof")
+    assert result == {"situation": None} and len(raw[0]["buttons"]) == 8
+
+
+def test_cdi_amendment_is_asked_only_in_cdi_and_contact_value_only_for_phone_or_email():
+    def required(slots):
+        return asyncio.run(PRESCREEN.required_slots([], CollectingDispatcher(), make_tracker(slots=slots), {}))
+
+    assert "cdi_amendment" not in required({"situation": "job_seeker"})
+    assert "cdi_amendment" in required({"situation": "employee_cdi"})
+    assert "contact_value" not in required({"contact_preference": "chat"})
+    assert "contact_value" in required({"contact_preference": "phone"})
+
+
+@pytest.mark.parametrize(("value", "expected"), [("affirm", True), ("deny", False), ("dont_know", "unknown")])
+def test_cdi_amendment_answers(value, expected):
+    assert validate(PRESCREEN, "cdi_amendment", value)[0] == {"cdi_amendment": expected}
+
+
+def test_target_by_misspelt_name_by_button_and_unknown():
+    assert validate(PRESCREEN, "target", "aide soigante")[0] == {"target": "RNCP35830"}
+    assert validate(PRESCREEN, "target", "/inform", entities=[entity("certification", "RNCP35830")])[0] == {
+        "target": "RNCP35830"}
+    result, messages, _ = validate(PRESCREEN, "target", "astronaute")
+    assert result == {"target": None} and "je ne sais pas" in messages[0]
+
+
+def test_dont_know_leads_to_sectors_then_to_certifications_of_the_sector():
+    result, _, raw = validate(PRESCREEN, "target", "je ne sais pas", intent="dont_know")
+    assert result == {"target": None}
+    assert any(b["payload"] == '/inform{"sector":"sanitaire_social"}' for b in raw[0]["buttons"])
+    result, _, raw = validate(PRESCREEN, "target", "/inform", entities=[entity("sector", "sanitaire_social")])
+    assert result == {"target": None, "sector": "sanitaire_social"}
+    assert any('"RNCP35830"' in b["payload"] for b in raw[0]["buttons"])
+
+
+def test_contact_preference_then_value():
+    assert validate(PRESCREEN, "contact_preference", "par téléphone")[0] == {"contact_preference": "phone"}
+    assert validate(PRESCREEN, "contact_preference", "ici par message")[0] == {"contact_preference": "chat"}
+    assert validate(PRESCREEN, "contact_value", "06 12 34 56 78", slots={"contact_preference": "phone"})[0] == {
+        "contact_value": "0612345678"}
+    result, messages, _ = validate(PRESCREEN, "contact_value", "bientôt", slots={"contact_preference": "email"})
+    assert result == {"contact_value": None} and "e-mail" in messages[0]
+
+
+@pytest.mark.parametrize(("said", "expected"), [("Sarah", "Sarah"), ("passer", "-"), ("jean-marc", "Jean-marc")])
+def test_first_name(said, expected):
+    assert validate(PRESCREEN, "first_name", said)[0] == {"first_name": expected}
+
+
+def test_first_name_with_digits_is_asked_again():
+    result, messages, _ = validate(PRESCREEN, "first_name", "06 12 34 56 78")
+    assert result == {"first_name": None} and "passer" in messages[0]
+
+
+def test_employer_questions():
+    assert validate(EMPLOYER, "employer_kind", "une mairie")[0] == {"employer_kind": "public"}
+    assert validate(EMPLOYER, "employer_kind", "/inform", entities=[entity("employer_kind", "association")])[0] == {
+        "employer_kind": "association"}
+    assert validate(EMPLOYER, "hires", "trois")[0] == {"hires": 3}
+    assert validate(EMPLOYER, "hires", "0")[0] == {"hires": None}
+    assert validate(EMPLOYER, "sector", "/inform", entities=[entity("sector", "btp")])[0] == {"sector": "btp"}
+
+
+def test_parsers_edge_cases():
+    assert words_to_number("quatre-vingts") == 80
+    assert words_to_number("bonjour") is None
+    assert parse_age("j'ai 2 enfants et 38 ans") == 38
+    assert parse_contact("mon mail: a.b@exemple.fr merci") == ("email", "a.b@exemple.fr")

@@ -1,0 +1,142 @@
+"""Verdicts, consent and stored leads, on real SQLite and PostgreSQL databases."""
+
+import pytest
+from action_testlib import make_tracker
+from db_testlib import BACKENDS, fresh_database
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+import actions.db
+from actions.db import prepare_database
+from actions.leads import (
+    ActionDeleteMyData,
+    ActionEmployerVerdict,
+    ActionNoConsent,
+    ActionPrescreenVerdict,
+    ActionShowMyData,
+    ActionStoreLead,
+    age_bracket,
+)
+from storage import Store
+from storage.models import Consent, Lead, Outbox, Person, Sponsor
+
+CANDIDATE = {"age": 34, "situation": "job_seeker", "target": "RNCP35830", "department": "69",
+             "contact_preference": "phone", "contact_value": "0612345678", "first_name": "Sarah"}
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path, monkeypatch):
+    with fresh_database(request.param, tmp_path) as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        actions.db.store.cache_clear()
+        prepare_database(url)
+        store = Store(url)
+        yield store
+        store.dispose()
+        actions.db.store().dispose()
+        actions.db.store.cache_clear()
+
+
+def run(action, slots, text="", intent="affirm", sender="tg:42"):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, make_tracker(text=text, intent=intent, slots=slots, sender=sender), {})
+    return events, "\n".join(m.get("text") or "" for m in dispatcher.messages), dispatcher.messages
+
+
+def count(store, model):
+    with store.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_eligible_candidate_gets_the_verdict_and_a_consent_question_naming_the_sponsor(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    events, text, messages = run(ActionPrescreenVerdict(), CANDIDATE)
+    assert "vous remplissez les conditions" in text
+    assert "Exemple — Organisme de formation sanitaire et social (Lyon)" in text
+    assert "180 jours" in text and "supprimer mes données" in text
+    assert {"event": "slot", "name": "awaiting", "value": "consent_candidate", "timestamp": None} in events
+    assert count(database, Person) == 0  # nothing stored before the answer
+
+
+def test_after_the_window_the_verdict_says_so_with_alternatives(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2026-11-26")
+    _, text, _ = run(ActionPrescreenVerdict(), CANDIDATE)
+    assert "période pour signer un nouveau contrat est close" in text
+    assert "28 février 2026" in text and "France VAE" in text
+
+
+def test_consent_stores_person_consent_lead_and_outbox_row_together(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")
+    _, text, _ = run(ActionStoreLead(), slots)
+    assert "c'est enregistré" in text
+    with database.transaction() as s:
+        lead = s.scalars(select(Lead)).one()
+        outbox = s.scalars(select(Outbox)).one()
+        consent = s.scalars(select(Consent)).one()
+        person = s.get(Person, lead.person_id)
+        sponsor = s.get(Sponsor, lead.sponsor_id)
+        assert (person.channel, person.channel_id, person.first_name) == ("telegram", "42", "Sarah")
+        assert sponsor.key == "demo-of-sante-lyon" and sponsor.used == 1
+        assert consent.version and "180 jours" in consent.text and consent.given_at is not None
+        summary = outbox.payload["summary"]
+        assert summary["initial"] == "S." and summary["age_bracket"] == "26-44 ans"
+        assert summary["department"].startswith("69")
+        assert "0612345678" not in str(outbox.payload)  # contact details only after the sponsor accepts
+
+
+def test_refusal_stores_nothing(database):
+    _, text, _ = run(ActionNoConsent(), dict(CANDIDATE, awaiting="consent_candidate"), intent="deny")
+    assert "je n'enregistre rien" in text
+    assert count(database, Person) == count(database, Lead) == 0
+
+
+def test_database_down_gives_a_clear_answer_and_keeps_the_question_open(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/nothing?connect_timeout=2")
+    actions.db.store.cache_clear()
+    try:
+        events, text, _ = run(ActionStoreLead(), dict(CANDIDATE, awaiting="consent_candidate",
+                                                      matched_sponsor="demo-of-sante-lyon"))
+    finally:
+        actions.db.store.cache_clear()
+    assert "je ne peux pas enregistrer votre demande pour le moment" in text.lower()
+    # still awaiting consent: a later "oui" retries
+    assert [(e["name"], e["value"]) for e in events] == [("awaiting", "consent_candidate")]
+
+
+def test_my_data_then_delete(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    run(ActionStoreLead(), dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
+    _, text, _ = run(ActionShowMyData(), {}, intent="my_data")
+    assert "Sarah" in text and "0612345678" in text
+    _, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"})
+    assert "C'est fait" in text
+    _, text, _ = run(ActionShowMyData(), {}, intent="my_data")
+    assert "aucune donnée" in text
+    assert count(database, Lead) == 1  # kept anonymised for statistics
+    with database.transaction() as s:
+        assert s.scalars(select(Lead)).one().person_id is None or s.get(
+            Person, s.scalars(select(Lead)).one().person_id).first_name is None
+
+
+def test_another_person_sees_nothing_of_the_first(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    run(ActionStoreLead(), dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
+    _, text, _ = run(ActionShowMyData(), {}, intent="my_data", sender="tg:99")
+    assert "aucune donnée" in text
+
+
+def test_employer_verdicts(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    _, text, _ = run(ActionEmployerVerdict(), {"employer_kind": "private", "sector": "sanitaire_social",
+                                               "target": "RNCP35830", "hires": 2, "department": "69"})
+    assert "Vous pouvez recruter" in text and "9" in text
+    _, text, _ = run(ActionEmployerVerdict(), {"employer_kind": "public", "sector": "sanitaire_social",
+                                               "target": "RNCP35830", "hires": 2, "department": "69"})
+    assert "ne pouvez pas recruter" in text and "priv" in text
+
+
+@pytest.mark.parametrize(("age", "bracket"), [(16, "16-17 ans"), (25, "18-25 ans"), (26, "26-44 ans"),
+                                              (60, "45 ans et plus"), (None, "âge non précisé"), (15, "moins de 16 ans")])
+def test_age_brackets(age, bracket):
+    assert age_bracket(age) == bracket

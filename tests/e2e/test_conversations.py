@@ -1,0 +1,126 @@
+"""Whole conversations over the REST channel with the real Rasa server, action server and database."""
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from storage import Store
+from storage.models import Consent, EmployerLead, Lead, Outbox, Person
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def on_date(live_stack):
+    """Run a test with the action server's clock at a given date, then put it back."""
+    dates = []
+
+    def set_date(day: str):
+        dates.append(day)
+        live_stack.restart_actions(day)
+
+    yield set_date
+    if dates:
+        live_stack.restart_actions("2026-11-26")
+
+
+def talk(live_stack, sender, *messages) -> str:
+    return "\n".join(live_stack.reply_text(sender, message) for message in messages)
+
+
+def stored(live_stack, sender_chat_id):
+    store = Store(live_stack.database_url)
+    try:
+        with store.transaction() as s:
+            person = s.scalars(select(Person).where(Person.channel_id == sender_chat_id)).one_or_none()
+            if person is None:
+                return None, [], [], []
+            leads = list(s.scalars(select(Lead).where(Lead.person_id == person.id)))
+            outbox = list(s.scalars(select(Outbox).where(Outbox.lead_id.in_([lead.id for lead in leads]))))
+            consents = list(s.scalars(select(Consent).where(Consent.person_id == person.id)))
+            return person, leads, outbox, consents
+    finally:
+        store.dispose()
+
+
+def candidate_answers():
+    return ["/start_prescreen", "34", '/inform{"situation":"job_seeker"}', "aide soignante", "Lyon",
+            "par téléphone", "06 12 34 56 78", "Sarah"]
+
+
+def test_candidate_from_hello_to_a_stored_lead_with_its_outbox_row(live_stack, on_date):
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    assert talk(live_stack, sender, "bonjour")
+    text = talk(live_stack, sender, *candidate_answers())
+    assert "vous remplissez les conditions" in text
+    assert "Êtes-vous d'accord ?" in text
+    assert stored(live_stack, chat_id)[0] is None  # nothing stored before consent
+
+    text = talk(live_stack, sender, "oui")
+    assert "c'est enregistré" in text
+    person, leads, outbox, consents = stored(live_stack, chat_id)
+    assert person.first_name == "Sarah" and person.contact_value == "0612345678"
+    assert len(leads) == 1 and leads[0].verdict == "eligible" and leads[0].status == "new"
+    assert len(outbox) == 1 and outbox[0].kind == "lead_new" and outbox[0].recipient_kind == "sponsor"
+    assert len(consents) == 1 and consents[0].version
+
+
+def test_a_faq_question_in_the_middle_comes_back_to_the_same_step(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, "/start_prescreen", "34")
+    text = talk(live_stack, sender, "/faq_salary")
+    assert "SMIC" in text
+    assert "situation" in text.lower()  # the pending question is asked again
+
+
+def test_bad_answers_are_asked_again(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    text = talk(live_stack, sender, "/start_prescreen", "150 ans")
+    assert "entre 0 et 120" in text
+    assert "en chiffres" in talk(live_stack, sender, "abc")
+    assert "situation" in talk(live_stack, sender, "dix-sept ans").lower()
+
+
+def test_refusing_consent_stores_nothing(live_stack, on_date):
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    talk(live_stack, sender, *candidate_answers())
+    assert "je n'enregistre rien" in talk(live_stack, sender, "/deny")
+    assert stored(live_stack, chat_id)[0] is None
+
+
+def test_after_the_window_the_verdict_is_honest_and_a_lead_can_still_be_left(live_stack, on_date):
+    on_date("2026-03-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    text = talk(live_stack, sender, *candidate_answers())
+    assert "période pour signer un nouveau contrat est close" in text
+    assert "28 février 2026" in text
+    assert "c'est enregistré" in talk(live_stack, sender, "/affirm")
+    _, leads, _, _ = stored(live_stack, chat_id)
+    assert [lead.verdict for lead in leads] == ["window_closed"]
+
+
+def test_employer_reaches_a_verdict(live_stack, on_date):
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    text = talk(live_stack, sender, "/employer_check", '/inform{"employer_kind":"private"}',
+                '/inform{"sector":"sanitaire_social"}', "aide-soignant", "2", "69")
+    assert "Vous pouvez recruter" in text and "Étapes" in text
+    assert "c'est enregistré" in talk(live_stack, sender, "/affirm")
+    store = Store(live_stack.database_url)
+    with store.transaction() as s:
+        assert s.scalars(select(EmployerLead)).first() is not None
+    store.dispose()
+
+
+def test_stop_leaves_the_form(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, "/start_prescreen", "34")
+    assert "j'arrête" in talk(live_stack, sender, "/stop")
+    assert "36 mois" in talk(live_stack, sender, "/faq_duration")
