@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.safety import apologise_on_error
 from knowledge import load_knowledge
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -52,6 +53,7 @@ def misses_in_a_row(events: list[dict]) -> int:
     return count
 
 
+@apologise_on_error
 class ActionClarify(Action):
     def name(self) -> str:
         return "action_clarify"

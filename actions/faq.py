@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import FAQ_PREFIX, ActionClarify
+from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
 
 logger = logging.getLogger(__name__)
@@ -50,15 +51,16 @@ def render_message(kb, topic_id: str, on) -> dict[str, Any]:
     return {"text": text, "buttons": buttons}
 
 
+@apologise_on_error
 class ActionAnswerFaq(Action):
     def name(self) -> str:
         return "action_answer_faq"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         kb = load_knowledge()
         topic_id = topic_for_intent((tracker.latest_message.get("intent") or {}).get("name"))
         if topic_id not in kb.faq_topics:
             logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
-            return ActionClarify().run(dispatcher, tracker, domain)
+            return await ActionClarify().run(dispatcher, tracker, domain)
         dispatcher.utter_message(**render_message(kb, topic_id, on=clock.today()))
         return []

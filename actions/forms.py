@@ -14,6 +14,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.parsing import fold, parse_age, parse_contact, parse_situation, parse_yes_no, words_to_number
+from actions.safety import apologise_on_error
 from knowledge import load_knowledge
 
 FORM_SLOTS = [
@@ -173,6 +174,7 @@ def _strip_prefix(text: str) -> str:
     return text
 
 
+@apologise_on_error
 class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
     def name(self) -> str:
         return "validate_prescreen_form"
@@ -298,6 +300,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         return {"first_name": text[:1].upper() + text[1:]}
 
 
+@apologise_on_error
 class ValidateEmployerForm(SharedQuestions, FormValidationAction):
     def name(self) -> str:
         return "validate_employer_form"

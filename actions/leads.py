@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
 from actions.forms import FORM_SLOTS
+from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
 from storage import (
     CapacityExhausted,
@@ -122,6 +123,7 @@ def consent_text(sponsor_name: str | None, subject: str) -> str:
             "(« supprimer mes données »). Êtes-vous d'accord ?")
 
 
+@apologise_on_error
 class ActionResetForms(Action):
     """Start a form afresh: a new pre-screen or employer check does not reuse old answers."""
 
@@ -132,6 +134,7 @@ class ActionResetForms(Action):
         return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("awaiting", None)]
 
 
+@apologise_on_error
 class ActionPrescreenVerdict(Action):
     def name(self) -> str:
         return "action_prescreen_verdict"
@@ -165,6 +168,7 @@ def offer_contact(dispatcher, tracker, kb, verdict: str, subject: str) -> list:
     return [SlotSet("matched_sponsor", sponsor.id if sponsor else GENERAL_QUEUE), SlotSet("awaiting", f"consent_{subject}")]
 
 
+@apologise_on_error
 class ActionEmployerVerdict(Action):
     def name(self) -> str:
         return "action_employer_verdict"
@@ -188,6 +192,7 @@ class ActionEmployerVerdict(Action):
         return [SlotSet("verdict", result.verdict)] + offer_contact(dispatcher, tracker, kb, result.verdict, "employer")
 
 
+@apologise_on_error
 class ActionStoreLead(Action):
     """The person said yes: store the person, the consent and the lead (with its outbox row) together."""
 
@@ -255,6 +260,7 @@ def store_candidate_lead(session, person, consent, tracker: Tracker, kb, sponsor
                                   consent, now=now, summary=summary, expires_in=timedelta(days=14))
 
 
+@apologise_on_error
 class ActionNoConsent(Action):
     def name(self) -> str:
         return "action_no_consent"
@@ -265,6 +271,7 @@ class ActionNoConsent(Action):
         return [SlotSet("awaiting", None)]
 
 
+@apologise_on_error
 class ActionShowMyData(Action):
     def name(self) -> str:
         return "action_show_my_data"
@@ -301,6 +308,7 @@ def describe(data: dict, indent: str = "") -> str:
     return "\n".join(line for line in lines if line)
 
 
+@apologise_on_error
 class ActionAskDeleteConfirmation(Action):
     def name(self) -> str:
         return "action_confirm_deletion"
@@ -311,6 +319,7 @@ class ActionAskDeleteConfirmation(Action):
         return [SlotSet("awaiting", "delete_confirmation")]
 
 
+@apologise_on_error
 class ActionDeleteMyData(Action):
     def name(self) -> str:
         return "action_delete_my_data"
@@ -330,6 +339,7 @@ class ActionDeleteMyData(Action):
         return [SlotSet(slot, None) for slot in FORM_SLOTS + ["verdict", "matched_sponsor", "awaiting"]]
 
 
+@apologise_on_error
 class ActionKeepMyData(Action):
     def name(self) -> str:
         return "action_keep_my_data"
@@ -339,6 +349,7 @@ class ActionKeepMyData(Action):
         return [SlotSet("awaiting", None)]
 
 
+@apologise_on_error
 class ActionHumanHandoff(Action):
     """Record a request to talk to a person only with the person's own words as consent (they asked)."""
 

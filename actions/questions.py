@@ -11,6 +11,7 @@ from actions.forms import (
     sector_buttons,
     situation_buttons,
 )
+from actions.safety import apologise_on_error
 
 QUESTIONS = {
     "age": ("Commençons. Quel âge avez-vous ? (en chiffres, par exemple 34)", None),
@@ -42,8 +43,8 @@ def _ask_action(slot: str) -> type[Action]:
         dispatcher.utter_message(text=text, buttons=buttons() if buttons else [])
         return []
 
-    return type(f"AskFor_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run,
-                                               "__module__": __name__})
+    return apologise_on_error(type(f"AskFor_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run,
+                                                                  "__module__": __name__}))
 
 
 # One action class per question, registered by rasa-sdk like any other action.

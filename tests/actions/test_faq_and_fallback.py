@@ -1,5 +1,6 @@
 """Actions with rasa_sdk's own Tracker and CollectingDispatcher: FAQ answers and the fallback."""
 
+import asyncio
 import re
 
 import pytest
@@ -26,7 +27,7 @@ def tracker(intent, ranking=None, events=None):
 
 def run(action, intent, **kwargs):
     dispatcher = CollectingDispatcher()
-    action.run(dispatcher, tracker(intent, **kwargs), {})
+    asyncio.run(action.run(dispatcher, tracker(intent, **kwargs), {}))
     return dispatcher.messages
 
 
@@ -106,3 +107,27 @@ def test_guesses_skip_intents_that_make_no_sense_as_buttons():
     ranking = [{"name": n} for n in ("greet", "inform", "out_of_scope", "employer_check", "faq_cap", "faq_tutor")]
     guesses = best_guesses(ranking, {"cap": "Combien de places ?", "tutor": "Tuteur"})
     assert [g["payload"] for g in guesses] == ["/employer_check", "/faq_cap"]
+
+
+def test_a_crashing_action_apologises_offers_the_menu_and_logs_no_user_text(caplog):
+    from rasa_sdk import Action
+
+    from actions.safety import apologise_on_error
+
+    @apologise_on_error
+    class Broken(Action):
+        def name(self):
+            return "action_broken"
+
+        def run(self, dispatcher, tracker, domain):
+            raise ValueError(f"bad input: {tracker.latest_message['text']}")
+
+    dispatcher = CollectingDispatcher()
+    secret = "je m'appelle Sarah, 06 12 34 56 78"
+    track = tracker("inform")
+    track.latest_message["text"] = secret
+    assert asyncio.run(Broken().run(dispatcher, track, {})) == []
+    [message] = dispatcher.messages
+    assert "Désolé" in message["text"] and message["buttons"][0]["payload"] == "/help"
+    assert "action_broken failed with ValueError" in caplog.text
+    assert "Sarah" not in caplog.text and "06 12" not in caplog.text

@@ -1,5 +1,7 @@
 """Verdicts, consent and stored leads, on real SQLite and PostgreSQL databases."""
 
+import asyncio
+
 import pytest
 from action_testlib import make_tracker
 from db_testlib import BACKENDS, fresh_database
@@ -39,7 +41,7 @@ def database(request, tmp_path, monkeypatch):
 
 def run(action, slots, text="", intent="affirm", sender="tg:42"):
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, make_tracker(text=text, intent=intent, slots=slots, sender=sender), {})
+    events = asyncio.run(action.run(dispatcher, make_tracker(text=text, intent=intent, slots=slots, sender=sender), {}))
     return events, "\n".join(m.get("text") or "" for m in dispatcher.messages), dispatcher.messages
 
 
