@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -49,55 +48,99 @@ def heldout_files() -> list[Path]:
     return sorted(HELDOUT_DIR.glob("nlu_heldout*.yml"))
 
 
-def nlu_figures_from_reports(out_dir: Path) -> NluFigures:
-    """Read the JSON reports that `rasa test nlu` writes."""
-    intents = json.loads((out_dir / "intent_report.json").read_text())
-    entity_file = out_dir / "DIETClassifier_report.json"
-    entities = json.loads(entity_file.read_text()) if entity_file.exists() else {}
-    # Entity figures over real entity types only ("no_entity" tokens would inflate them).
-    entity_avg = entities.get("micro avg") or entities.get("weighted avg") or {}
-    errors_file = out_dir / "intent_errors.json"
-    errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
-    pairs = Counter((e["intent"], (e.get("intent_prediction") or {}).get("name", "?")) for e in errors)
-    return NluFigures(
-        intent_accuracy=float(intents.get("accuracy", 0.0)),
-        intent_macro_f1=float(intents["macro avg"]["f1-score"]),
-        entity_precision=float(entity_avg.get("precision", 0.0)),
-        entity_recall=float(entity_avg.get("recall", 0.0)),
-        entity_f1=float(entity_avg.get("f1-score", 0.0)),
-        worst_pairs=[(gold, predicted, count) for (gold, predicted), count in pairs.most_common(10)],
-        examples=int(intents["macro avg"].get("support", 0)),
-    )
+ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[^)]+)\)|(?P<json>\{[^}]*\}))")
 
 
-def evaluate_nlu(out_dir: Path) -> NluFigures:
-    files = heldout_files()
-    if not files:
-        raise SystemExit(f"ERROR: no held-out file tests/data/nlu_heldout*.yml under {HELDOUT_DIR}")
-    if not settings.MODEL_PATH.exists():
-        raise SystemExit("ERROR: no trained model: run `make train` first.")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    merged = out_dir / "heldout.yml"
-    merged.write_text(merge_nlu_files(files))
-    argv = [
-        str(settings.RASA_BIN), "test", "nlu",
-        "--model", str(settings.MODEL_PATH),
-        "--nlu", str(merged),
-        "--out", str(out_dir),
-        "--no-plot",
-    ]
-    result = subprocess.run(argv, cwd=settings.ROOT, env=settings.Settings.from_env().child_env(),
-                            capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"ERROR: `rasa test nlu` failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return nlu_figures_from_reports(out_dir)
+def parse_example(annotated: str) -> tuple[str, list[tuple[str, str]]]:
+    """Rasa's annotated example -> plain text and its (entity, text span) pairs."""
+    entities: list[tuple[str, str]] = []
+
+    def plain(match: re.Match) -> str:
+        name = match.group("name") or json.loads(match.group("json")).get("entity", "")
+        entities.append((name.split(":")[0], match.group("text")))
+        return match.group("text")
+
+    return ANNOTATION.sub(plain, annotated), entities
+
+
+def heldout_examples(files: list[Path] | None = None) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(intent, text, entities) for every held-out example."""
+    examples = []
+    for path in files or heldout_files():
+        for block in yaml.safe_load(path.read_text()).get("nlu", []):
+            if "intent" not in block:
+                continue
+            for line in str(block.get("examples", "")).splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    text, entities = parse_example(line[2:].strip())
+                    examples.append((block["intent"], text, entities))
+    return examples
 
 
 def merge_nlu_files(files: list[Path]) -> str:
+    """One Rasa NLU YAML document holding the examples of several files."""
     merged = {"version": "3.1", "nlu": []}
     for path in files:
         merged["nlu"].extend(yaml.safe_load(path.read_text()).get("nlu", []))
     return yaml.safe_dump(merged, allow_unicode=True, sort_keys=False)
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    """Macro-averaged F1 over the gold labels of (gold, predicted) pairs."""
+    labels = sorted({gold for gold, _ in pairs})
+    scores = []
+    for label in labels:
+        tp = sum(1 for g, p in pairs if g == label and p == label)
+        fp = sum(1 for g, p in pairs if g != label and p == label)
+        fn = sum(1 for g, p in pairs if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def nlu_figures(results: list[tuple[str, str, list, list]]) -> NluFigures:
+    """results: (gold intent, predicted intent, gold entities, predicted entities) per example.
+
+    Entities count as found when type and text span match exactly (stricter than Rasa's token-level report).
+    """
+    pairs = [(gold, predicted) for gold, predicted, _, _ in results]
+    tp = fp = fn = 0
+    for _, _, gold_entities, predicted_entities in results:
+        gold_set, predicted_set = set(gold_entities), set(predicted_entities)
+        tp += len(gold_set & predicted_set)
+        fp += len(predicted_set - gold_set)
+        fn += len(gold_set - predicted_set)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    confusions = Counter((g, p) for g, p in pairs if g != p)
+    return NluFigures(
+        intent_accuracy=sum(1 for g, p in pairs if g == p) / len(pairs) if pairs else 0.0,
+        intent_macro_f1=macro_f1(pairs),
+        entity_precision=precision,
+        entity_recall=recall,
+        entity_f1=2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        worst_pairs=[(g, p, n) for (g, p), n in confusions.most_common(10)],
+        examples=len(pairs),
+    )
+
+
+def evaluate_nlu(parse_url: str, token: str) -> NluFigures:
+    """Parse every held-out example with the running Rasa server (/model/parse) and score it."""
+    examples = heldout_examples()
+    if not examples:
+        raise SystemExit(f"ERROR: no held-out examples in tests/data/nlu_heldout*.yml under {HELDOUT_DIR}")
+    results = []
+    with httpx.Client(timeout=60) as client:
+        for gold, text, entities in examples:
+            response = client.post(parse_url, params={"token": token}, json={"text": text})
+            response.raise_for_status()
+            parsed = response.json()
+            predicted_entities = [(e["entity"], text[e["start"]:e["end"]]) for e in parsed.get("entities", [])]
+            # The FallbackClassifier's nlu_fallback is a prediction like any other: it counts as wrong.
+            results.append((gold, parsed["intent"]["name"], entities, predicted_entities))
+    return nlu_figures(results)
 
 
 def check_reply(item: dict, reply: str) -> list[str]:
@@ -135,45 +178,56 @@ def write_report(path: Path, nlu: NluFigures | None, faq: list[FaqItemResult], l
 
 
 def run_eval() -> int:
-    from stack.__main__ import start_servers
+    from stack.__main__ import server_services
     from stack.supervisor import StackError, Supervisor, free_port
 
     out_dir = settings.VAR_DIR / "eval"
-    lines: list[str] = []
-    print(">> NLU evaluation on the held-out files...", flush=True)
-    nlu = evaluate_nlu(out_dir / "nlu")
-    lines += [
-        f"intent accuracy: {nlu.intent_accuracy:.3f} ({nlu.examples} held-out examples)",
-        f"intent macro-F1: {nlu.intent_macro_f1:.3f} (target ≥ {TARGETS['intent_macro_f1']})",
-        f"entity precision: {nlu.entity_precision:.3f}",
-        f"entity recall: {nlu.entity_recall:.3f}",
-        f"entity F1: {nlu.entity_f1:.3f} (target ≥ {TARGETS['entity_f1']})",
-    ]
-    for line in lines:
-        print(line, flush=True)
-    for gold, predicted, count in nlu.worst_pairs[:5]:
-        print(f"confused: {gold} -> {predicted}: {count}")
-
+    out_dir.mkdir(parents=True, exist_ok=True)
     faq_file = Path(os.environ.get("FAQ_DEV_FILE", DEFAULT_FAQ_DEV))
+    if not faq_file.exists():
+        raise SystemExit(f"ERROR: {faq_file} not found (set FAQ_DEV_FILE)")
     items = yaml.safe_load(faq_file.read_text())["items"]
-    cfg = settings.Settings.from_env()
+    # A stack of its own, with Rasa's HTTP API enabled on loopback for /model/parse (token-protected).
+    token = uuid.uuid4().hex
+    cfg = settings.Settings(rasa_port=free_port(), action_port=free_port(),
+                            tracker_store_url=f"sqlite:///{out_dir / f'tracker-{token[:8]}.db'}")
+    env = cfg.child_env()
+    env["DATABASE_URL"] = f"sqlite:///{out_dir / f'app-{token[:8]}.db'}"
     supervisor = Supervisor()
+    lines: list[str] = []
     try:
-        if not _rest_answers(cfg.rest_webhook_url):
-            print(">> starting a stack for the end-to-end evaluation...", flush=True)
-            cfg = settings.Settings(rasa_port=free_port(), action_port=free_port(),
-                                    tracker_store_url=f"sqlite:///{out_dir / 'tracker.db'}")
-            start_servers(supervisor, cfg)
+        from actions.db import prepare_database
+
+        prepare_database(env["DATABASE_URL"])
+        actions, rasa = server_services(cfg, log_dir=out_dir / "logs", env=env)
+        rasa.argv += ["--enable-api", "--auth-token", token]
+        for service in (actions, rasa):
+            supervisor.start(service)
+        print(">> starting the stack for the evaluation...", flush=True)
+        for service in (actions, rasa):
+            supervisor.wait_ready(service, cfg.startup_timeout)
+        print(">> NLU evaluation on the held-out files...", flush=True)
+        nlu = evaluate_nlu(f"{cfg.rasa_url}/model/parse", token)
+        print(">> end-to-end FAQ sample...", flush=True)
         faq = evaluate_faq(items, cfg.rest_webhook_url)
     except StackError as error:
         print(error)
         return 1
     finally:
         supervisor.stop_all()
+    lines += [
+        f"intent accuracy: {nlu.intent_accuracy:.3f} ({nlu.examples} held-out examples)",
+        f"intent macro-F1: {nlu.intent_macro_f1:.3f} (target ≥ {TARGETS['intent_macro_f1']})",
+        f"entity precision: {nlu.entity_precision:.3f}",
+        f"entity recall: {nlu.entity_recall:.3f}",
+        f"entity F1: {nlu.entity_f1:.3f} (target ≥ {TARGETS['entity_f1']}; exact type and span)",
+    ]
     passed = sum(1 for r in faq if not r.failures)
-    faq_line = f"faq_dev end-to-end: {passed}/{len(faq)} passed ({faq_file})"
-    lines.append(faq_line)
-    print(faq_line)
+    lines.append(f"faq_dev end-to-end: {passed}/{len(faq)} passed ({faq_file})")
+    for line in lines:
+        print(line)
+    for gold, predicted, count in nlu.worst_pairs[:8]:
+        print(f"confused: {gold} -> {predicted}: {count}")
     for result in faq:
         if result.failures:
             print(f"  FAIL {result.id}: {', '.join(result.failures)} | reply: {result.reply[:200]!r}")
@@ -184,10 +238,3 @@ def run_eval() -> int:
            and passed == len(faq))
     print("targets: met" if met else "targets: NOT met")
     return 0 if met else 1
-
-
-def _rest_answers(webhook_url: str) -> bool:
-    try:
-        return httpx.get(webhook_url.rsplit("/", 1)[0] + "/", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
