@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import sys
 import uuid
 from pathlib import Path
@@ -162,6 +163,13 @@ def outbox_of(store: Store, lead_id: int) -> list[Outbox]:
         return list(s.scalars(select(Outbox).where(Outbox.lead_id == lead_id).order_by(Outbox.id)))
 
 
+def delivered(store: Store, lead_id: int, kind: str) -> bool:
+    """Exactly one outbox row of this kind for the lead, and it is marked delivered."""
+    rows = [r for r in outbox_of(store, lead_id) if r.kind == kind]
+    assert len(rows) <= 1, f"{len(rows)} {kind} rows for lead {lead_id}"
+    return len(rows) == 1 and rows[0].delivered_at is not None
+
+
 def sponsor_row(store: Store) -> Sponsor:
     with store.transaction() as s:
         return get_sponsor(s, SPONSOR_KEY)
@@ -192,8 +200,9 @@ async def api():
 
 
 @pytest.fixture
-async def bots(api):
-    """bots(outbox_interval) -> a started LiveBot; every bot still running is stopped at the end."""
+async def bots(api, caplog):
+    """bots(outbox_interval) -> a started LiveBot; every bot still running is stopped at the end, and the
+    test fails if the bot logged an error (an exception in a handler or in the outbox job)."""
     started: list[LiveBot] = []
 
     async def _start(outbox_interval: float = 0.2) -> LiveBot:
@@ -204,6 +213,9 @@ async def bots(api):
     yield _start
     for bot in started:
         await bot.stop()
+    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records
+              if r.levelno >= logging.ERROR and r.name.split(".")[0] in ("bot", "telegram", "storage")]
+    assert not errors, errors
 
 
 # --- the conversations ------------------------------------------------------------------------------------------
@@ -281,8 +293,8 @@ async def accept_and_inform(api: FakeBotAPI, store: Store, sponsor: Chat, candid
     told_text = plain(told)
     assert sponsor_row(store).name in told_text and f"n° {lead_id}" in told_text and "par téléphone" in told_text
     assert [lead.status for lead in leads_of(store, candidate.id)] == ["accepted"]
-    accepted = [r for r in outbox_of(store, lead_id) if r.kind == "lead_accepted"]
-    assert len(accepted) == 1 and accepted[0].delivered_at is not None
+    await wait_for(lambda: delivered(store, lead_id, "lead_accepted"), timeout=30,
+                   what="the candidate's notification marked delivered")  # Telegram answered, then the commit
 
 
 async def all_callbacks_answered(api: FakeBotAPI, *chats: Chat) -> None:
@@ -307,7 +319,7 @@ async def test_candidate_to_sponsor_through_telegram_with_the_real_dialogue(live
 
     note = (await wait_for(lambda: lead_notes(sponsor, lead.id), what="the sponsor is notified"))[0]
     check_pseudonymous(note, lead.id)
-    assert [r.delivered_at is not None for r in outbox_of(store, lead.id) if r.kind == "lead_new"] == [True]
+    await wait_for(lambda: delivered(store, lead.id, "lead_new"), timeout=30, what="the lead_new row delivered")
 
     await accept_and_inform(api, store, sponsor, candidate, note, lead.id)
     assert [c.params.get("text") for c in api.called("answerCallbackQuery")
@@ -341,8 +353,7 @@ async def test_a_bot_restart_between_consent_and_delivery_loses_and_duplicates_n
 
     # The third bot must neither send it again nor lose it.
     await bots(outbox_interval=0.2)
-    await wait_for(lambda: all(r.delivered_at is not None for r in outbox_of(store, lead.id)
-                               if r.kind == "lead_new"), timeout=30, what="the notification marked delivered")
+    await wait_for(lambda: delivered(store, lead.id, "lead_new"), timeout=30, what="the lead_new row delivered")
     await asyncio.sleep(1.0)  # several outbox runs of the third bot
     notes = lead_notes(sponsor, lead.id)
     assert len(notes) == 1, f"{len(notes)} notifications of lead {lead.id}"
