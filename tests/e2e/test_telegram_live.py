@@ -10,6 +10,7 @@ delivery, and once more while the notification is being sent: the sponsor still 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import sys
@@ -21,8 +22,10 @@ from sqlalchemy import select
 from telegram import Update
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "telegram"))
+from db_testlib import fresh_database  # noqa: E402
 from fakebotapi import Call, FakeBotAPI, callback, message  # noqa: E402
 
+from actions.db import prepare_database  # noqa: E402
 from bot import sponsors  # noqa: E402
 from bot.rasa_client import AsyncRasaClient  # noqa: E402
 from bot.telegram_app import Settings, build_application  # noqa: E402
@@ -182,14 +185,28 @@ def lead_notes(sponsor: Chat, lead_id: int) -> list[Call]:
 # --- fixtures -------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def live_env(live_stack, monkeypatch):
-    """The bot reads RASA_URL and DATABASE_URL like in production."""
-    monkeypatch.setenv("RASA_URL", live_stack.cfg.rasa_url)
-    monkeypatch.setenv("DATABASE_URL", live_stack.database_url)
-    store = Store(live_stack.database_url)
-    yield store
-    store.dispose()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live_env(request, live_stack, monkeypatch, tmp_path):
+    """The bot reads RASA_URL and DATABASE_URL like in production. On PostgreSQL, the action server is
+    restarted on a throwaway database for the test (it is the only server that uses our database)."""
+    with contextlib.ExitStack() as cleanup:
+        if request.param == "postgresql":
+            url = cleanup.enter_context(fresh_database("postgresql", tmp_path))
+            prepare_database(url)
+            sqlite_url = live_stack.database_url
+            live_stack.database_url = url
+            live_stack.restart_actions(live_stack.today)
+
+            def back_to_sqlite():
+                live_stack.database_url = sqlite_url
+                live_stack.restart_actions(live_stack.today)
+
+            cleanup.callback(back_to_sqlite)
+        monkeypatch.setenv("RASA_URL", live_stack.cfg.rasa_url)
+        monkeypatch.setenv("DATABASE_URL", live_stack.database_url)
+        store = Store(live_stack.database_url)
+        yield store
+        store.dispose()
 
 
 @pytest.fixture
