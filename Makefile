@@ -33,6 +33,10 @@ eval: envs       ## NLU figures on tests/data/ + ../shared/eval/faq_dev.yml end 
 	@$(APP_PY) -m stack train
 	@$(APP_PY) -m stack eval
 
+bench: envs      ## speed, capacity and understanding vs baselines (starts its own stack); report in bench/results/
+	@$(APP_PY) -m stack train
+	@$(APP_PY) -m bench
+
 lint: envs
 	@$(APP_VENV)/bin/ruff check .
 
