@@ -131,7 +131,8 @@ class ActionResetForms(Action):
         return "action_reset_forms"
 
     def run(self, dispatcher, tracker, domain):
-        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("awaiting", None)]
+        # requested_slot too: a stale one would make the next form read its opening message as an answer.
+        return [SlotSet(slot, None) for slot in FORM_SLOTS + ["awaiting", "requested_slot"]]
 
 
 @apologise_on_error
