@@ -142,3 +142,11 @@ def test_employer_verdicts(database, monkeypatch):
                                               (60, "45 ans et plus"), (None, "âge non précisé"), (15, "moins de 16 ans")])
 def test_age_brackets(age, bracket):
     assert age_bracket(age) == bracket
+
+
+def test_starting_a_form_forgets_the_previous_answers_and_the_pending_question():
+    from actions.leads import ActionResetForms
+
+    events, _, _ = run(ActionResetForms(), {"age": 34, "requested_slot": "target", "awaiting": "consent_candidate"})
+    reset = {e["name"]: e["value"] for e in events}
+    assert reset["requested_slot"] is None and reset["age"] is None and reset["awaiting"] is None
