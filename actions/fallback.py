@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.safety import apologise_on_error
+from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -20,7 +20,6 @@ GUESS_LABELS = {
     "delete_my_data": "Supprimer mes données",
     "help": "Voir le menu",
 }
-MENU_BUTTON = {"title": "Voir le menu", "payload": "/help"}
 FAQ_PREFIX = "faq_"
 
 

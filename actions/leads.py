@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
 from actions.forms import FORM_SLOTS
-from actions.safety import apologise_on_error
+from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
 from storage import (
     CapacityExhausted,
@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 CONSENT_VERSION = "2026-11-26.1"
 RETENTION_DAYS = 180
-MENU_BUTTON = {"title": "Voir le menu", "payload": "/help"}
 YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
 GENERAL_QUEUE = "general_queue"
 UNAVAILABLE = ("Je ne peux pas enregistrer votre demande pour le moment (problème technique de notre côté). "

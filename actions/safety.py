@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 APOLOGY = ("Désolé, un problème technique m'empêche de répondre à cela pour le moment. "
            "Vous pouvez réessayer ou choisir dans le menu.")
-MENU_BUTTON = {"title": "Voir le menu", "payload": "/help"}
+MENU_BUTTON = {"title": "Voir le menu", "payload": "/help"}  # the way back offered by every action
 
 
 def apologise_on_error(cls):
