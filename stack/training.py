@@ -51,23 +51,24 @@ def generate_training_files() -> None:
         print(f"   generated {path.relative_to(settings.ROOT)}")
 
 
-def _rasa(*args: str) -> list[str]:
+def _run_rasa(*args: str) -> int:
+    """Run the Rasa CLI of the Rasa environment from the repository root; return its exit code."""
     if not settings.RASA_BIN.exists():
         raise SystemExit("ERROR: the Rasa environment is missing: run `make train` or `make run`, which create it.")
-    return [str(settings.RASA_BIN), *args]
+    argv = [str(settings.RASA_BIN), *args]
+    return subprocess.run(argv, cwd=settings.ROOT, env=settings.Settings.from_env().child_env()).returncode
 
 
 def validate(fail_on_warnings: bool = True) -> None:
     generate_training_files()
-    argv = _rasa(
+    code = _run_rasa(
         "data", "validate",
         "--config", str(settings.CONFIG_FILE),
         "--domain", str(settings.DOMAIN_FILE),
         "--data", str(settings.NLU_DIR),
+        *(["--fail-on-warnings"] if fail_on_warnings else []),
     )
-    if fail_on_warnings:
-        argv.append("--fail-on-warnings")
-    if subprocess.run(argv, cwd=settings.ROOT, env=settings.Settings.from_env().child_env()).returncode:
+    if code:
         raise SystemExit("ERROR: `rasa data validate` found problems in the training data (see above).")
 
 
@@ -81,7 +82,7 @@ def train(force: bool = False) -> bool:
     started = time.monotonic()
     current = fingerprint(training_inputs())
     settings.MODELS_DIR.mkdir(exist_ok=True)
-    argv = _rasa(
+    code = _run_rasa(
         "train",
         "--config", str(settings.CONFIG_FILE),
         "--domain", str(settings.DOMAIN_FILE),
@@ -89,8 +90,7 @@ def train(force: bool = False) -> bool:
         "--out", str(settings.MODELS_DIR),
         "--fixed-model-name", settings.MODEL_NAME,
     )
-    result = subprocess.run(argv, cwd=settings.ROOT, env=settings.Settings.from_env().child_env())
-    if result.returncode or not settings.MODEL_PATH.exists():
+    if code or not settings.MODEL_PATH.exists():
         settings.FINGERPRINT_PATH.unlink(missing_ok=True)
         raise SystemExit(
             "ERROR: training failed (see Rasa's output above); the previous model, if any, is not used "
@@ -104,7 +104,7 @@ def train(force: bool = False) -> bool:
 def test_stories(stories: Path = settings.ROOT / "tests" / "data" / "test_stories.yml") -> None:
     """Dialogue test stories against the trained model; any wrong prediction fails."""
     out = settings.VAR_DIR / "reports" / "core"
-    argv = _rasa(
+    code = _run_rasa(
         "test", "core",
         "--model", str(settings.MODEL_PATH),
         "--stories", str(stories),
@@ -112,5 +112,5 @@ def test_stories(stories: Path = settings.ROOT / "tests" / "data" / "test_storie
         "--fail-on-prediction-errors",
         "--no-plot",
     )
-    if subprocess.run(argv, cwd=settings.ROOT, env=settings.Settings.from_env().child_env()).returncode:
+    if code:
         raise SystemExit(f"ERROR: test stories failed; see {out / 'failed_test_stories.yml'}")
