@@ -30,7 +30,7 @@ def server_services(
     rasa = Service(
         name="Rasa server",
         argv=[
-            str(settings.RASA_BIN), "run",
+            str(settings.RASA_PYTHON), str(settings.RASA_RUN_SCRIPT), "run",
             "--model", str(settings.MODEL_PATH),
             "--endpoints", str(settings.ENDPOINTS_FILE),
             "--credentials", str(settings.CREDENTIALS_FILE),

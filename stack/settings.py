@@ -18,6 +18,9 @@ MODEL_PATH = MODELS_DIR / f"{MODEL_NAME}.tar.gz"
 FINGERPRINT_PATH = MODELS_DIR / f"{MODEL_NAME}.fingerprint"
 
 RASA_BIN = ROOT / ".venvs" / "rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venvs" / "rasa" / "bin" / "python"
+# The Rasa server runs through this wrapper: same CLI, jsonschema's schema self-check done once (see the file).
+RASA_RUN_SCRIPT = ROOT / "scripts" / "rasa_run.py"
 APP_PYTHON = ROOT / ".venvs" / "app" / "bin" / "python"
 
 CONFIG_FILE = ROOT / "config.yml"
