@@ -34,6 +34,8 @@ class NluFigures:
     entity_f1: float
     worst_pairs: list[tuple[str, str, int]] = field(default_factory=list)
     examples: int = 0
+    # (text, gold intent, predicted intent, entities missed, entities extra) of every imperfect example
+    errors: list[tuple[str, str, str, list, list]] = field(default_factory=list)
 
 
 @dataclass
@@ -100,18 +102,22 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
     return sum(scores) / len(scores) if scores else 0.0
 
 
-def nlu_figures(results: list[tuple[str, str, list, list]]) -> NluFigures:
+def nlu_figures(results: list[tuple[str, str, list, list]], texts: list[str] | None = None) -> NluFigures:
     """results: (gold intent, predicted intent, gold entities, predicted entities) per example.
 
     Entities count as found when type and text span match exactly (stricter than Rasa's token-level report).
     """
     pairs = [(gold, predicted) for gold, predicted, _, _ in results]
     tp = fp = fn = 0
-    for _, _, gold_entities, predicted_entities in results:
+    errors = []
+    for index, (gold, predicted, gold_entities, predicted_entities) in enumerate(results):
         gold_set, predicted_set = set(gold_entities), set(predicted_entities)
         tp += len(gold_set & predicted_set)
         fp += len(predicted_set - gold_set)
         fn += len(gold_set - predicted_set)
+        if gold != predicted or gold_set != predicted_set:
+            text = texts[index] if texts else ""
+            errors.append((text, gold, predicted, sorted(gold_set - predicted_set), sorted(predicted_set - gold_set)))
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     confusions = Counter((g, p) for g, p in pairs if g != p)
@@ -123,6 +129,7 @@ def nlu_figures(results: list[tuple[str, str, list, list]]) -> NluFigures:
         entity_f1=2 * precision * recall / (precision + recall) if precision + recall else 0.0,
         worst_pairs=[(g, p, n) for (g, p), n in confusions.most_common(10)],
         examples=len(pairs),
+        errors=errors,
     )
 
 
@@ -140,7 +147,7 @@ def evaluate_nlu(parse_url: str, token: str) -> NluFigures:
             predicted_entities = [(e["entity"], text[e["start"]:e["end"]]) for e in parsed.get("entities", [])]
             # The FallbackClassifier's nlu_fallback is a prediction like any other: it counts as wrong.
             results.append((gold, parsed["intent"]["name"], entities, predicted_entities))
-    return nlu_figures(results)
+    return nlu_figures(results, [text for _, text, _ in examples])
 
 
 def check_reply(item: dict, reply: str) -> list[str]:
@@ -161,12 +168,22 @@ def evaluate_faq(items: list[dict], webhook_url: str) -> list[FaqItemResult]:
     return results
 
 
+def _entities(pairs: list) -> str:
+    return ", ".join(f"{name}: {text}" for name, text in pairs).replace("|", "/")
+
+
 def write_report(path: Path, nlu: NluFigures | None, faq: list[FaqItemResult], lines: list[str]) -> None:
     parts = ["# Evaluation report", "", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.", "", "## Figures", ""]
     parts += [f"- {line}" for line in lines]
     if nlu and nlu.worst_pairs:
         parts += ["", "## Most confused intent pairs (gold → predicted: count)", ""]
         parts += [f"- {gold} → {predicted}: {count}" for gold, predicted, count in nlu.worst_pairs]
+    if nlu and nlu.errors:
+        parts += ["", "## Held-out examples not fully right", "",
+                  "| text | gold intent | predicted | entities missed | entities extra |", "| --- | --- | --- | --- | --- |"]
+        for text, gold, predicted, missed, extra in nlu.errors:
+            shown = "" if gold == predicted else predicted
+            parts.append(f"| {text.replace('|', '/')} | {gold} | {shown} | {_entities(missed)} | {_entities(extra)} |")
     failing = [r for r in faq if r.failures]
     if failing:
         parts += ["", "## Failing FAQ items", ""]

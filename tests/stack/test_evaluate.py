@@ -30,6 +30,19 @@ def test_nlu_figures_count_exact_entity_spans_and_confusions():
     assert figures.worst_pairs == [("inform", "faq_cap", 1)]
 
 
+def test_nlu_figures_list_each_imperfect_example_with_what_went_wrong():
+    results = [
+        ("inform", "inform", [("age", "17")], [("age", "17")]),
+        ("inform", "faq_cap", [("department", "Lyon")], [("department", "Lyo")]),
+        ("greet", "greet", [], [("age", "2")]),
+    ]
+    figures = nlu_figures(results, ["j'ai 17 ans", "à Lyon", "salut 2"])
+    assert figures.errors == [
+        ("à Lyon", "inform", "faq_cap", [("department", "Lyon")], [("department", "Lyo")]),
+        ("salut 2", "greet", "greet", [], [("age", "2")]),
+    ]
+
+
 def test_check_reply_applies_must_and_must_not_case_insensitively():
     item = {"must": ["36 mois"], "must_not": ["9[  .]?000"]}
     assert check_reply(item, "Au plus 36 MOIS.") == []
