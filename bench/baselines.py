@@ -26,6 +26,8 @@ from pathlib import Path
 
 import yaml
 
+from stack.evaluate import macro_f1
+
 UNSUPPORTED = "unsupported"
 FALLBACK = "nlu_fallback"
 ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -93,15 +95,9 @@ class Scores:
 def scores(gold: list[str], predicted: list[str]) -> Scores:
     if not gold:
         return Scores(0.0, 0.0, 0)
-    labels = sorted(set(gold) | set(predicted))
-    f1s = []
-    for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p != label)
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    accuracy = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p) / len(gold)
-    return Scores(accuracy, sum(f1s) / len(f1s), len(gold))
+    pairs = list(zip(gold, predicted, strict=True))
+    accuracy = sum(1 for g, p in pairs if g == p) / len(gold)
+    return Scores(accuracy, macro_f1(pairs), len(gold))
 
 
 # --- baselines -------------------------------------------------------------------------------------------

@@ -89,16 +89,18 @@ def merge_nlu_files(files: list[Path]) -> str:
 
 
 def macro_f1(pairs: list[tuple[str, str]]) -> float:
-    """Macro-averaged F1 over the gold labels of (gold, predicted) pairs."""
-    labels = sorted({gold for gold, _ in pairs})
+    """Macro-averaged F1 over every label that is gold or predicted (scikit-learn's default label set).
+
+    A label only ever predicted (such as `nlu_fallback`) counts as a class with F1 0. `make eval` and `make bench`
+    both use this function, so their figures agree.
+    """
+    labels = sorted({gold for gold, _ in pairs} | {predicted for _, predicted in pairs})
     scores = []
     for label in labels:
         tp = sum(1 for g, p in pairs if g == label and p == label)
         fp = sum(1 for g, p in pairs if g != label and p == label)
         fn = sum(1 for g, p in pairs if g == label and p != label)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     return sum(scores) / len(scores) if scores else 0.0
 
 

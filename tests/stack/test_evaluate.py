@@ -18,6 +18,12 @@ def test_macro_f1_averages_per_gold_label():
     assert macro_f1([]) == 0.0
 
 
+def test_macro_f1_counts_a_label_that_is_only_predicted():
+    # nlu_fallback is never gold; predicting it is a miss for "a" and adds a class with F1 0.
+    pairs = [("a", "a"), ("a", "nlu_fallback"), ("b", "b")]
+    assert macro_f1(pairs) == pytest.approx((2 / 3 + 1.0 + 0.0) / 3)
+
+
 def test_nlu_figures_count_exact_entity_spans_and_confusions():
     results = [
         ("inform", "inform", [("age", "17")], [("age", "17")]),
