@@ -56,6 +56,17 @@ def target_checks(data: dict, targets: dict) -> list[dict]:
     return checks
 
 
+def _concurrency_axes(axes, users: list[int], ylabel: str, title: str) -> None:
+    """The styling both load charts share: concurrency on a log x axis, one tick per step."""
+    axes.set_xscale("log")
+    axes.set_xticks(users, [str(u) for u in users])
+    axes.set_xlabel("concurrent users")
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+
+
 def charts(data: dict, out: Path) -> list[Path]:
     steps = ((data.get("live") or {}).get("steps")) or []
     made = []
@@ -70,14 +81,8 @@ def charts(data: dict, out: Path) -> list[Path]:
         for key, style in (("p50", "o-"), ("p95", "s-"), ("p99", "^-")):
             left.plot(users, [(r[key] or 0) * 1000 for r in steps], style, label=key)
         left.axhline(data["targets"]["p95"] * 1000, color="grey", linestyle="--", linewidth=1, label="p95 target")
-        left.set_xscale("log")
         left.set_yscale("log")
-        left.set_xticks(users, [str(u) for u in users])
-        left.set_xlabel("concurrent users")
-        left.set_ylabel("latency (ms), update available → last reply")
-        left.set_title("Latency percentiles")
-        left.grid(True, which="both", alpha=0.3)
-        left.legend()
+        _concurrency_axes(left, users, "latency (ms), update available → last reply", "Latency percentiles")
         right.plot(users, [r["answered_per_s"] for r in steps], "o-", label="user messages answered / s")
         right.plot(users, [r["bot_messages_per_s"] for r in steps], "s--", label="bot messages sent / s")
         right.axhline(data["targets"]["answered_per_s"], color="grey", linestyle="--", linewidth=1, label="target")
@@ -85,13 +90,7 @@ def charts(data: dict, out: Path) -> list[Path]:
         if any(errors):
             right.bar(users, errors, width=[u * 0.2 for u in users], alpha=0.3, color="red",
                       label="errors + timeouts (count)")
-        right.set_xscale("log")
-        right.set_xticks(users, [str(u) for u in users])
-        right.set_xlabel("concurrent users")
-        right.set_ylabel("per second")
-        right.set_title("Throughput")
-        right.grid(True, which="both", alpha=0.3)
-        right.legend()
+        _concurrency_axes(right, users, "per second", "Throughput")
         fig.tight_layout()
         path = out / "load.png"
         fig.savefig(path, dpi=110)
