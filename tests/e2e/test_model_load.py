@@ -1,0 +1,78 @@
+"""scripts/rasa_run.py builds the TensorFlow models' weights eagerly when a model is loaded for serving.
+
+The loaded model must predict exactly what Rasa's own loading gives, and stay in graph mode for predictions.
+Runs in the Rasa environment, on the model `make test` trained.
+"""
+
+import json
+import subprocess
+import textwrap
+
+import pytest
+
+from stack import settings
+
+pytestmark = pytest.mark.e2e
+
+MESSAGES = [
+    "bonjour",
+    "jsuis au chomage depuis 2 ans, je peux faire une vae inversee pour devenir aide soignante a lyon ?",
+    "combien de temps dure le contrat",
+    "supprimer mes données",
+    "qdsfqsdf",
+]
+
+LOAD_AND_PARSE = textwrap.dedent(
+    """
+    import asyncio, importlib.util, json, sys
+    model_path, script, patched, messages = sys.argv[1], sys.argv[2], sys.argv[3] == "1", json.loads(sys.argv[4])
+    spec = importlib.util.spec_from_file_location("rasa_run", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if patched:
+        module.build_weights_eagerly()
+    from rasa.core.agent import Agent
+    from rasa.utils.tensorflow.models import RasaModel
+
+    agent = Agent.load(model_path)
+    import gc
+    eager = sorted({type(m).__name__ for m in gc.get_objects() if isinstance(m, RasaModel) and m.run_eagerly})
+
+    async def parse_all():
+        return [await agent.parse_message(text) for text in messages]
+
+    parsed = asyncio.run(parse_all())
+    print(json.dumps({"eager_models": eager,
+                      "parsed": [[p["intent"]["name"], round(p["intent"]["confidence"], 5),
+                                  [(e["entity"], e["start"], e["end"], e.get("value")) for e in p["entities"]]]
+                                 for p in parsed]}))
+    """
+)
+
+
+def load_and_parse(patched: bool) -> dict:
+    done = subprocess.run(
+        [str(settings.RASA_PYTHON), "-c", LOAD_AND_PARSE, str(settings.MODEL_PATH), str(settings.RASA_RUN_SCRIPT),
+         "1" if patched else "0", json.dumps(MESSAGES)],
+        capture_output=True, text=True, timeout=300, env=settings.Settings.from_env().child_env(),
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def loads():
+    if not settings.MODEL_PATH.exists():
+        pytest.fail(f"no trained model at {settings.MODEL_PATH}: run `make train` (make test does it)")
+    return {"rasa": load_and_parse(patched=False), "ours": load_and_parse(patched=True)}
+
+
+def test_the_patched_load_predicts_exactly_what_rasa_loading_predicts(loads):
+    assert loads["ours"]["parsed"] == loads["rasa"]["parsed"]
+    assert {intent for intent, _, _ in loads["ours"]["parsed"]} != {"nlu_fallback"}
+
+
+def test_models_predict_in_graph_mode_after_the_patched_load(loads):
+    assert loads["ours"]["eager_models"] == []
+    assert loads["rasa"]["eager_models"] == []
+
