@@ -6,7 +6,8 @@ fake Telegram Bot API of the tests and the real bot (bench.botproc, a subprocess
 2. cold start until the first answer, the FAQ sample ../shared/eval/faq_dev.yml end to end;
 3. load steps of simulated Telegram users (default 1, 5, 20, 50, 100 users, 30 s each);
 4. a py-spy profile of the three processes when a load target is missed;
-5. training time from scratch (measured once per training-input content, or with --train-from-scratch).
+5. training time from scratch (measured once per training-input content, taken from a `make train` that started
+   from an empty Rasa cache, or measured again with --train-from-scratch).
 Prints one line per figure; writes bench/results/report.md, results.json and PNG charts.
 """
 
@@ -371,11 +372,13 @@ def training_figures(args: argparse.Namespace, out: Path, figure: Figures) -> di
         try:
             known = capacity.train_from_scratch(out, out / "logs" / "train.log")
             known["source"] = "measured now"
+            known["measured_by"] = "bench"
         except RuntimeError as error:
             figure(f"training from scratch: FAILED ({error})")
             return result
     elif known is not None:
-        known["source"] = f"measured {known['measured_at']} for the same training inputs"
+        known["source"] = (f"measured {known['measured_at']} by {known['measured_by']} for the same training "
+                           "inputs, empty cache")
     if known is None:
         figure("training from scratch: not measured (--quick and no earlier measurement)")
         return result

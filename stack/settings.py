@@ -16,6 +16,10 @@ MODELS_DIR = ROOT / "models"
 MODEL_NAME = "vae"
 MODEL_PATH = MODELS_DIR / f"{MODEL_NAME}.tar.gz"
 FINGERPRINT_PATH = MODELS_DIR / f"{MODEL_NAME}.fingerprint"
+# How long the last `make train` took, and whether it started from an empty Rasa training cache (see training.py).
+TRAINING_RECORD_PATH = MODELS_DIR / f"{MODEL_NAME}.training.json"
+# Rasa's training cache: its own default (relative to the working directory, which is ROOT) unless set.
+RASA_CACHE_DIR = ROOT / ".rasa" / "cache"
 
 RASA_BIN = ROOT / ".venvs" / "rasa" / "bin" / "rasa"
 RASA_PYTHON = ROOT / ".venvs" / "rasa" / "bin" / "python"

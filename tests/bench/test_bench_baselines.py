@@ -104,3 +104,58 @@ def test_step_line_and_target_checks():
     data = {"live": {"steps": [row], "cold_start": {"seconds": 50.0}, "peak_rss_total": 2 * 1024**3}}
     verdicts = [c["verdict"] for c in report.target_checks(data, targets)]
     assert verdicts == ["met", "MISSED", "not measured", "met", "not measured"]
+
+
+# --- training time reused from a from-scratch `make train` -------------------------------------------------
+
+
+def _current_fingerprint():
+    from stack import training
+
+    return training.fingerprint(training.training_inputs())
+
+
+def test_training_time_of_a_from_scratch_make_train_is_reused(tmp_path):
+    from stack import training
+
+    record = tmp_path / "vae.training.json"
+    training.write_training_record(_current_fingerprint(), 612.34, from_scratch=True, path=record)
+    known = capacity.last_training(tmp_path / "results", record_path=record)
+    assert known["seconds"] == 612.3 and known["measured_by"] == "make train"
+
+
+def test_training_that_reused_rasa_cache_or_other_inputs_is_not_reused(tmp_path):
+    from stack import training
+
+    record = tmp_path / "vae.training.json"
+    training.write_training_record(_current_fingerprint(), 100.0, from_scratch=False, path=record)
+    assert capacity.last_training(tmp_path / "results", record_path=record) is None
+    training.write_training_record("another-fingerprint", 600.0, from_scratch=True, path=record)
+    assert capacity.last_training(tmp_path / "results", record_path=record) is None
+    record.write_text("{not json")
+    assert capacity.last_training(tmp_path / "results", record_path=record) is None
+
+
+def test_the_bench_own_measurement_comes_first(tmp_path):
+    from stack import training
+
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / capacity.TRAINING_CACHE).write_text(json.dumps(
+        {"fingerprint": _current_fingerprint(), "seconds": 700.0, "measured_at": "2026-11-26 10:00:00"}))
+    record = tmp_path / "vae.training.json"
+    training.write_training_record(_current_fingerprint(), 650.0, from_scratch=True, path=record)
+    known = capacity.last_training(results, record_path=record)
+    assert known["seconds"] == 700.0 and known["measured_by"] == "bench"
+
+
+def test_rasa_cache_emptiness_decides_from_scratch(tmp_path, monkeypatch):
+    from stack import training
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("RASA_CACHE_DIRECTORY", str(cache))
+    assert training.rasa_cache_is_empty()  # missing
+    cache.mkdir()
+    assert training.rasa_cache_is_empty()  # empty
+    (cache / "cache.db").write_bytes(b"x")
+    assert not training.rasa_cache_is_empty()
