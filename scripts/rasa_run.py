@@ -12,7 +12,10 @@ Also, when a command loads a trained model (run, shell, test): Rasa rebuilds eac
 fitting it on one example before loading the saved weights, and that fit traces the whole *training* graph
 (~35 s of a ~55 s model load, most of it the CRF loss of DIET), a graph that serving never runs. Here that one
 weight-building step runs eagerly (no tracing; same weight shapes, then overwritten by the saved weights), and
-the model goes back to graph mode before its first prediction, which is traced as before.
+the model goes back to graph mode before its first prediction, which is traced as before. And spaCy's named-entity
+recogniser is switched off: Rasa's SpacyNLP disables only the parser, yet no component of config.yml reads spaCy's
+entities (there is no SpacyEntityExtractor), and NER was about 40 % of spaCy's time on every message. Tokens,
+lemmas and vectors, which the featurizers use, do not depend on it.
 """
 
 from __future__ import annotations
@@ -70,8 +73,24 @@ def build_weights_eagerly() -> None:
     models.RasaModel.load = classmethod(load)
 
 
+def skip_spacy_ner() -> None:
+    """SpacyNLP.load_model with spaCy's NER disabled (its output is unused; see the module docstring)."""
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
+
+    original_load_model = SpacyNLP.load_model
+
+    def load_model(spacy_model_name):
+        model = original_load_model(spacy_model_name)
+        if "ner" in model.model.pipe_names:
+            model.model.disable_pipe("ner")
+        return model
+
+    SpacyNLP.load_model = staticmethod(load_model)
+
+
 if __name__ == "__main__":
     sys.argv[0] = "rasa"
     if len(sys.argv) > 1 and sys.argv[1] in ("run", "shell", "test"):
         build_weights_eagerly()
+        skip_spacy_ner()
     runpy.run_module("rasa", run_name="__main__", alter_sys=True)

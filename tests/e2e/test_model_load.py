@@ -1,4 +1,4 @@
-"""scripts/rasa_run.py builds the TensorFlow models' weights eagerly when a model is loaded for serving.
+"""scripts/rasa_run.py, when a model is loaded for serving: TensorFlow weights built eagerly, spaCy's NER off.
 
 The loaded model must predict exactly what Rasa's own loading gives, and stay in graph mode for predictions.
 Runs in the Rasa environment, on the model `make test` trained.
@@ -31,18 +31,21 @@ LOAD_AND_PARSE = textwrap.dedent(
     spec.loader.exec_module(module)
     if patched:
         module.build_weights_eagerly()
+        module.skip_spacy_ner()
     from rasa.core.agent import Agent
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
     from rasa.utils.tensorflow.models import RasaModel
 
     agent = Agent.load(model_path)
     import gc
     eager = sorted({type(m).__name__ for m in gc.get_objects() if isinstance(m, RasaModel) and m.run_eagerly})
+    spacy_pipes = sorted({pipe for m in gc.get_objects() if isinstance(m, SpacyNLP) for pipe in m._model.model.pipe_names})
 
     async def parse_all():
         return [await agent.parse_message(text) for text in messages]
 
     parsed = asyncio.run(parse_all())
-    print(json.dumps({"eager_models": eager,
+    print(json.dumps({"eager_models": eager, "spacy_pipes": spacy_pipes,
                       "parsed": [[p["intent"]["name"], round(p["intent"]["confidence"], 5),
                                   [(e["entity"], e["start"], e["end"], e.get("value")) for e in p["entities"]]]
                                  for p in parsed]}))
@@ -76,3 +79,9 @@ def test_models_predict_in_graph_mode_after_the_patched_load(loads):
     assert loads["ours"]["eager_models"] == []
     assert loads["rasa"]["eager_models"] == []
 
+
+
+def test_spacy_runs_without_its_entity_recogniser_after_the_patched_load(loads):
+    assert "ner" in loads["rasa"]["spacy_pipes"]
+    assert "ner" not in loads["ours"]["spacy_pipes"]
+    assert "lemmatizer" in loads["ours"]["spacy_pipes"]  # lemmas feed the CountVectorsFeaturizer
