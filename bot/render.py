@@ -12,12 +12,29 @@ from collections import OrderedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.rasa_client import Button
+from bot.rasa_client import BotMessage, Button
 
 TEXT_LIMIT = 4096  # Telegram's limit for one message, in UTF-16 code units after entity parsing
 CALLBACK_DATA_LIMIT = 64  # bytes
 SEPARATORS = ("\n\n", "\n", " ")
 _BOLD = re.compile(r"\*\*(\S(?:[^*\n]*\S)?)\*\*")
+
+
+def merge_turn(messages: list[BotMessage]) -> list[BotMessage]:
+    """Consecutive messages of one turn as one Telegram message, as long as no buttons stand between them.
+
+    One notification instead of several, and fewer requests under Telegram's global cap of about 30 messages
+    per second for a bot (which PTB's rate limiter enforces): an answer plus its source and a follow-up question
+    was three sends. Buttons stay under the text they came with; long texts are split again when sent.
+    """
+    merged: list[BotMessage] = []
+    for message in messages:
+        if merged and not merged[-1].buttons and merged[-1].text.strip() and message.text.strip():
+            merged[-1] = BotMessage(text=f"{merged[-1].text.rstrip()}\n\n{message.text.lstrip()}",
+                                    buttons=message.buttons)
+        else:
+            merged.append(message)
+    return merged
 
 
 def to_html(text: str) -> str:

@@ -38,7 +38,7 @@ from bot import sponsors
 from bot.console import UNAVAILABLE
 from bot.outbox import mark_chat_blocked, outbox_job
 from bot.rasa_client import AsyncRasaClient, BotMessage, Button, RasaUnavailable
-from bot.render import CallbackMap, keyboard, split_text, to_html
+from bot.render import CallbackMap, keyboard, merge_turn, split_text, to_html
 from storage import Store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,8 @@ COMMANDS = {
     "annuler": ("/stop", "Annuler l'étape en cours"),
 }
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for 5 s
+# Most answers come in well under a second: "typing…" would only flash and cost a request under the global cap.
+TYPING_AFTER = 1.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
 
 async def _keep_typing(bot, chat_id: int) -> None:
+    await asyncio.sleep(TYPING_AFTER)
     while True:
         with suppress(TelegramError):
             await bot.send_chat_action(chat_id, ChatAction.TYPING)
@@ -208,9 +211,9 @@ async def _keep_typing(bot, chat_id: int) -> None:
 
 
 async def send_messages(app: Application, chat_id: int, messages: list[BotMessage]) -> None:
-    """Each Rasa message as one or more Telegram messages; its buttons go on the last piece."""
+    """The turn's Rasa messages, merged where possible, as Telegram messages; buttons go on the last piece."""
     callbacks: CallbackMap = app.bot_data["callbacks"]
-    for message in messages:
+    for message in merge_turn(messages):
         pieces = split_text(message.text) or ["…"]
         for i, piece in enumerate(pieces):
             markup = keyboard(message.buttons, callbacks) if i == len(pieces) - 1 else None

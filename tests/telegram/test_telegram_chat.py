@@ -18,6 +18,7 @@ from bot.telegram_app import (
     SLOW_DOWN,
     SORRY,
     STICKER,
+    TYPING_AFTER,
     UNKNOWN_COMMAND,
     webhook_options,
 )
@@ -33,11 +34,14 @@ async def test_commands_are_registered_in_french_and_start_offers_the_roles(api,
     assert commands["eligibilite"] == "Vérifier si vous pouvez en bénéficier"
 
     api.push(message(CHAT, "/start"))
-    await wait_for(lambda: len(api.texts(CHAT)) == 2)
+    await wait_for(lambda: api.texts(CHAT))
     assert rasa.received[0]["sender"] == f"tg:{CHAT}"
     assert rasa.received[0]["message"] == "/greet"
     assert rasa.received[0]["metadata"] == {"language_code": "fr"}
-    roles = api.sent(CHAT)[1].params["reply_markup"]["inline_keyboard"]
+    # Rasa's greeting and the choice of role arrive as one message, the roles as its buttons.
+    await asyncio.sleep(0.2)
+    [greeting] = api.sent(CHAT)
+    roles = greeting.params["reply_markup"]["inline_keyboard"]
     assert [row[0]["callback_data"] for row in roles] == ["/start_prescreen", "/employer_check", "/sponsor_info"]
 
 
@@ -94,7 +98,7 @@ async def test_text_is_escaped_and_long_answers_are_split(api, rasa, chat_store,
 
 async def test_typing_indicator_while_rasa_works(api, rasa, chat_store, make_bot):
     async def slow(sender, message, metadata):
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(TYPING_AFTER + 0.5)
         return [{"text": "voilà"}]
 
     rasa.reply = slow
@@ -104,6 +108,19 @@ async def test_typing_indicator_while_rasa_works(api, rasa, chat_store, make_bot
     typing = api.called("sendChatAction")
     assert typing and typing[0].params["action"] == "typing"
     assert typing[0].at < api.sent(CHAT)[0].at
+
+
+async def test_no_typing_indicator_for_a_quick_answer_and_one_message_per_turn(api, rasa, chat_store, make_bot):
+    rasa.reply = lambda s, m, md: [{"text": "La réponse."}, {"text": "Source : décret n° 2023-408."},
+                                   {"text": "Autre chose ?", "buttons": [{"title": "Menu", "payload": "/help"}]}]
+    await make_bot(chat_store)
+    api.push(message(CHAT, "question"))
+    await wait_for(lambda: api.sent(CHAT))
+    await asyncio.sleep(TYPING_AFTER + 0.3)
+    assert api.called("sendChatAction") == []
+    [sent] = api.sent(CHAT)
+    assert "La réponse." in sent.text and "2023-408" in sent.text and sent.text.endswith("Autre chose ?")
+    assert sent.params["reply_markup"]["inline_keyboard"][0][0]["text"] == "Menu"
 
 
 async def test_messages_of_one_chat_keep_their_order_other_chats_do_not_wait(api, rasa, chat_store, make_bot):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rasa_client import Button
+from bot.rasa_client import BotMessage, Button
 from bot.render import (
     CallbackMap,
     candidate_accepted_text,
     contact_html,
     keyboard,
     lead_summary_html,
+    merge_turn,
     split_text,
     telegram_length,
     to_html,
@@ -94,3 +95,29 @@ def test_contact_details_for_the_sponsor_and_the_candidate():
     assert 'tg://user?id=1001' in contact_html("Amina", "telegram", None, "1001")
     text = candidate_accepted_text(3, "GEIQ <Aisne>", "email", "a@b.fr")
     assert "GEIQ &lt;Aisne&gt;" in text and "par e-mail (a@b.fr)" in text
+
+
+def test_a_turn_of_plain_texts_becomes_one_message_with_the_last_buttons():
+    yes_no = [Button("Oui", "/affirm"), Button("Non", "/deny")]
+    turn = [BotMessage("La réponse."), BotMessage("Source : décret."), BotMessage("Autre question ?", yes_no)]
+    assert merge_turn(turn) == [BotMessage("La réponse.\n\nSource : décret.\n\nAutre question ?", yes_no)]
+
+
+def test_buttons_stay_under_their_own_text_and_empty_messages_are_not_glued():
+    menu = [Button("Menu", "/help")]
+    turn = [BotMessage("Choisissez :", menu), BotMessage("Ou écrivez votre question."), BotMessage(""),
+            BotMessage("Dernier mot.")]
+    assert merge_turn(turn) == [BotMessage("Choisissez :", menu), BotMessage("Ou écrivez votre question."),
+                                BotMessage(""), BotMessage("Dernier mot.")]
+    assert merge_turn([]) == []
+
+
+@given(st.lists(st.tuples(st.text(min_size=1).filter(str.strip), st.booleans()), max_size=8))
+def test_merging_loses_no_text_and_no_button(parts):
+    turn = [BotMessage(text, [Button(f"b{i}", f"/p{i}")] if with_button else []) for i, (text, with_button) in
+            enumerate(parts)]
+    merged = merge_turn(turn)
+    joined = "\n\n".join(m.text for m in merged)
+    assert all(m.text.strip() in joined for m in turn)
+    assert [b for m in merged for b in m.buttons] == [b for m in turn for b in m.buttons]
+    assert len(merged) == 1 + sum(1 for m in turn[:-1] if m.buttons) if turn else merged == []
