@@ -9,6 +9,7 @@ import yaml
 
 from bench import baselines, capacity, report
 from bench.baselines import Bm25Faq, Keywords, TfidfNearest, scores
+from stack import training
 
 TRAIN = [
     ("bonjour", "greet"), ("salut à vous", "greet"), ("bonjour madame", "greet"), ("coucou", "greet"),
@@ -110,14 +111,10 @@ def test_step_line_and_target_checks():
 
 
 def _current_fingerprint():
-    from stack import training
-
     return training.fingerprint(training.training_inputs())
 
 
 def test_training_time_of_a_from_scratch_make_train_is_reused(tmp_path):
-    from stack import training
-
     record = tmp_path / "vae.training.json"
     training.write_training_record(_current_fingerprint(), 612.34, from_scratch=True, path=record)
     known = capacity.last_training(tmp_path / "results", record_path=record)
@@ -125,8 +122,6 @@ def test_training_time_of_a_from_scratch_make_train_is_reused(tmp_path):
 
 
 def test_training_that_reused_rasa_cache_or_other_inputs_is_not_reused(tmp_path):
-    from stack import training
-
     record = tmp_path / "vae.training.json"
     training.write_training_record(_current_fingerprint(), 100.0, from_scratch=False, path=record)
     assert capacity.last_training(tmp_path / "results", record_path=record) is None
@@ -137,8 +132,6 @@ def test_training_that_reused_rasa_cache_or_other_inputs_is_not_reused(tmp_path)
 
 
 def test_the_bench_own_measurement_comes_first(tmp_path):
-    from stack import training
-
     results = tmp_path / "results"
     results.mkdir()
     (results / capacity.TRAINING_CACHE).write_text(json.dumps(
@@ -150,8 +143,6 @@ def test_the_bench_own_measurement_comes_first(tmp_path):
 
 
 def test_rasa_cache_emptiness_decides_from_scratch(tmp_path, monkeypatch):
-    from stack import training
-
     cache = tmp_path / "cache"
     monkeypatch.setenv("RASA_CACHE_DIRECTORY", str(cache))
     assert training.rasa_cache_is_empty()  # missing

@@ -80,7 +80,6 @@ def test_models_predict_in_graph_mode_after_the_patched_load(loads):
     assert loads["rasa"]["eager_models"] == []
 
 
-
 def test_spacy_runs_without_its_entity_recogniser_after_the_patched_load(loads):
     assert "ner" in loads["rasa"]["spacy_pipes"]
     assert "ner" not in loads["ours"]["spacy_pipes"]
