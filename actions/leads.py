@@ -131,7 +131,12 @@ class ActionResetForms(Action):
 
     def run(self, dispatcher, tracker, domain):
         # requested_slot too: a stale one would make the next form read its opening message as an answer.
-        return [SlotSet(slot, None) for slot in FORM_SLOTS + ["awaiting", "requested_slot"]]
+        resets = [SlotSet(slot, None) for slot in FORM_SLOTS + ["awaiting", "requested_slot"]]
+        if (tracker.latest_message.get("intent") or {}).get("name") in ("stop", "goodbye"):
+            # The person leaves a form ("j'arrête ici et je n'enregistre rien"): their answers, a phone number
+            # perhaps, leave the conversation history too.
+            return forget_conversation() + [SlotSet("requested_slot", None)]
+        return resets
 
 
 @apologise_on_error
@@ -266,9 +271,10 @@ class ActionNoConsent(Action):
         return "action_no_consent"
 
     def run(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(text="C'est noté : je n'enregistre rien. Vous pouvez continuer à me poser vos "
-                                      "questions.", buttons=[MENU_BUTTON])
-        return [SlotSet("awaiting", None)]
+        dispatcher.utter_message(text="C'est noté : je n'enregistre rien, et j'efface vos réponses de notre "
+                                      "conversation. Vous pouvez continuer à me poser vos questions.",
+                                 buttons=[MENU_BUTTON])
+        return forget_conversation()
 
 
 @apologise_on_error
@@ -285,8 +291,10 @@ class ActionShowMyData(Action):
             dispatcher.utter_message(text="Je ne peux pas consulter vos données pour le moment. Réessayez plus tard.")
             return []
         if not data:
-            dispatcher.utter_message(text="Je n'ai enregistré aucune donnée vous concernant. (Seul l'historique de "
-                                          "cette conversation est conservé par le moteur de dialogue.)")
+            dispatcher.utter_message(text="Je n'ai enregistré aucune donnée vous concernant. Seul l'historique de "
+                                          "notre conversation est conservé ; « Supprimer mes données » l'efface.",
+                                     buttons=[{"title": "Supprimer mes données", "payload": "/delete_my_data"},
+                                              MENU_BUTTON])
             return []
         dispatcher.utter_message(text="Voici ce que j'ai enregistré vous concernant :\n" + describe(data),
                                  buttons=[{"title": "Supprimer mes données", "payload": "/delete_my_data"}, MENU_BUTTON])
@@ -315,7 +323,8 @@ class ActionAskDeleteConfirmation(Action):
 
     def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(text="Voulez-vous vraiment supprimer toutes les données que j'ai enregistrées sur "
-                                      "vous ? Les demandes transmises seront anonymisées.", buttons=YES_NO)
+                                      "vous, ainsi que l'historique de notre conversation ? Les demandes transmises "
+                                      "seront anonymisées.", buttons=YES_NO)
         return [SlotSet("awaiting", "delete_confirmation")]
 
 
@@ -333,10 +342,22 @@ class ActionDeleteMyData(Action):
             dispatcher.utter_message(text="Je ne peux pas supprimer vos données pour le moment : rien n'a été modifié. "
                                           "Réessayez plus tard.")
             return [SlotSet("awaiting", None)]
-        text = ("C'est fait : vos données personnelles sont supprimées et vos demandes anonymisées." if deleted
-                else "Je n'avais enregistré aucune donnée vous concernant : il n'y a rien à supprimer.")
+        text = ("C'est fait : vos données personnelles sont supprimées, vos demandes anonymisées et l'historique "
+                "de notre conversation effacé." if deleted
+                else "C'est fait : l'historique de notre conversation est effacé. Je n'avais enregistré aucune autre "
+                     "donnée vous concernant.")
         dispatcher.utter_message(text=text, buttons=[MENU_BUTTON])
-        return [SlotSet(slot, None) for slot in FORM_SLOTS + ["verdict", "matched_sponsor", "awaiting"]]
+        return forget_conversation()
+
+
+def forget_conversation() -> list[dict[str, Any]]:
+    """Events that erase this conversation's stored history and start again from empty answers.
+
+    The marker slot comes first: the Rasa server's tracker store (scripts/erasing_tracker_store.py) deletes every
+    stored event of the conversation and keeps only the events after the marker, here the resets.
+    """
+    return [SlotSet("forget_conversation", True)] + [
+        SlotSet(slot, None) for slot in FORM_SLOTS + ["verdict", "matched_sponsor", "awaiting"]]
 
 
 @apologise_on_error

@@ -88,8 +88,11 @@ def test_consent_stores_person_consent_lead_and_outbox_row_together(database, mo
 
 
 def test_refusal_stores_nothing(database):
-    _, text, _ = run(ActionNoConsent(), dict(CANDIDATE, awaiting="consent_candidate"), intent="deny")
+    events, text, _ = run(ActionNoConsent(), dict(CANDIDATE, awaiting="consent_candidate"), intent="deny")
     assert "je n'enregistre rien" in text
+    # the first event asks the tracker store to erase the conversation; then every answer is cleared
+    assert (events[0]["name"], events[0]["value"]) == ("forget_conversation", True)
+    assert {e["name"]: e["value"] for e in events[1:]}["contact_value"] is None
     assert count(database, Person) == count(database, Lead) == 0
 
 
@@ -111,8 +114,9 @@ def test_my_data_then_delete(database, monkeypatch):
     run(ActionStoreLead(), dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
     _, text, _ = run(ActionShowMyData(), {}, intent="my_data")
     assert "Sarah" in text and "0612345678" in text
-    _, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"})
-    assert "C'est fait" in text
+    events, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"})
+    assert "C'est fait" in text and "historique" in text
+    assert (events[0]["name"], events[0]["value"]) == ("forget_conversation", True)
     _, text, _ = run(ActionShowMyData(), {}, intent="my_data")
     assert "aucune donnée" in text
     assert count(database, Lead) == 1  # kept anonymised for statistics
@@ -150,3 +154,15 @@ def test_starting_a_form_forgets_the_previous_answers_and_the_pending_question()
     events, _, _ = run(ActionResetForms(), {"age": 34, "requested_slot": "target", "awaiting": "consent_candidate"})
     reset = {e["name"]: e["value"] for e in events}
     assert reset["requested_slot"] is None and reset["age"] is None and reset["awaiting"] is None
+    assert "forget_conversation" not in reset  # starting a form keeps the conversation history
+
+
+def test_leaving_a_form_also_erases_the_answers_from_the_conversation_history():
+    from actions.leads import ActionResetForms
+
+    for intent in ("stop", "goodbye"):
+        events, _, _ = run(ActionResetForms(), {"age": 34, "contact_value": "0612345678", "requested_slot": "first_name"},
+                           intent=intent)
+        assert (events[0]["name"], events[0]["value"]) == ("forget_conversation", True)
+        reset = {e["name"]: e["value"] for e in events[1:]}
+        assert reset["contact_value"] is None and reset["age"] is None and reset["requested_slot"] is None

@@ -1,5 +1,6 @@
 """Whole conversations over the REST channel with the real Rasa server, action server and database."""
 
+import sqlite3
 import uuid
 
 import pytest
@@ -84,13 +85,55 @@ def test_bad_answers_are_asked_again(live_stack):
     assert "situation" in talk(live_stack, sender, "dix-sept ans").lower()
 
 
+def conversation_history(live_stack, sender) -> list[str]:
+    """The serialised events Rasa's tracker store keeps for this conversation."""
+    with sqlite3.connect(live_stack.tracker_db) as db:
+        return [data for (data,) in db.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
+
+
+def mentions_the_person(history: list[str]) -> bool:
+    return any(token in data for data in history
+               for token in ("Sarah", "06 12 34 56 78", "0612345678", '"text": "34"'))
+
+
 def test_refusing_consent_stores_nothing(live_stack, on_date):
     on_date("2025-06-01")
     chat_id = str(uuid.uuid4().int % 10**9)
     sender = f"tg:{chat_id}"
     talk(live_stack, sender, *candidate_answers())
+    assert mentions_the_person(conversation_history(live_stack, sender))
     assert "je n'enregistre rien" in talk(live_stack, sender, "/deny")
     assert stored(live_stack, chat_id)[0] is None
+    # the answers are gone from the conversation history too, and the conversation goes on
+    assert not mentions_the_person(conversation_history(live_stack, sender))
+    assert "36 mois" in talk(live_stack, sender, "/faq_duration")
+    assert "Quel âge avez-vous" in talk(live_stack, sender, "/start_prescreen")
+
+
+def test_deleting_my_data_erases_the_conversation_history(live_stack, on_date):
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    talk(live_stack, sender, "bonjour", *candidate_answers())
+    assert "c'est enregistré" in talk(live_stack, sender, "oui")
+    assert "historique" in talk(live_stack, sender, "/delete_my_data")
+    assert mentions_the_person(conversation_history(live_stack, sender))
+    text = talk(live_stack, sender, "/affirm")
+    assert "C'est fait" in text and "historique de notre conversation effacé" in text
+    person, leads, _, _ = stored(live_stack, chat_id)
+    assert person is None or person.first_name is None
+    history = conversation_history(live_stack, sender)
+    assert history and not mentions_the_person(history)
+    assert not any('"event": "user"' in data for data in history)  # not even the "oui" that confirmed
+    assert "36 mois" in talk(live_stack, sender, "/faq_duration")
+    assert "aucune donnée" in talk(live_stack, sender, "/my_data")
+
+
+def test_cancelling_the_deletion_keeps_the_history(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, "/faq_duration", "/delete_my_data")
+    assert "je ne supprime rien" in talk(live_stack, sender, "/deny")
+    assert any('"text": "/faq_duration"' in data for data in conversation_history(live_stack, sender))
 
 
 def test_after_the_window_the_verdict_is_honest_and_a_lead_can_still_be_left(live_stack, on_date):
@@ -123,4 +166,5 @@ def test_stop_leaves_the_form(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34")
     assert "j'arrête" in talk(live_stack, sender, "/stop")
+    assert not mentions_the_person(conversation_history(live_stack, sender))  # "je n'enregistre rien"
     assert "36 mois" in talk(live_stack, sender, "/faq_duration")

@@ -1,4 +1,5 @@
-"""With TRACKER_STORE_URL on PostgreSQL, a conversation survives a restart of the Rasa server."""
+"""With TRACKER_STORE_URL on PostgreSQL, a conversation survives a restart of the Rasa server, and "supprimer mes
+données" erases it."""
 
 import uuid
 
@@ -10,22 +11,34 @@ from sqlalchemy import create_engine, text
 pytestmark = pytest.mark.e2e
 
 
-def test_postgres_tracker_store_keeps_the_conversation_across_a_restart(tmp_path):
+def test_postgres_tracker_store_keeps_the_conversation_across_a_restart_and_erases_it_on_request(tmp_path):
     with fresh_database("postgresql", tmp_path) as url:
+        engine = create_engine(url)
+
+        def rows(sender):
+            with engine.connect() as db:
+                return db.execute(text("SELECT type_name, intent_name FROM events WHERE sender_id = :s ORDER BY id"),
+                                  {"s": sender}).all()
+
         # Rasa's environment talks to PostgreSQL with psycopg2, our code with psycopg 3.
         stack = LiveStack(tmp_path, tracker_store_url=url.replace("postgresql+psycopg://", "postgresql://"))
         try:
             stack.start()
-            user = f"test:{uuid.uuid4().hex[:12]}"
+            user, other = (f"test:{uuid.uuid4().hex[:12]}" for _ in range(2))
             stack.say(user, "bonjour")
+            stack.say(other, "bonjour")
             stack.restart_rasa()
             assert "36 mois" in stack.reply_text(user, "/faq_duration")
+            kept = rows(user)
+            assert [intent for kind, intent in kept if kind == "user"] == ["greet", "faq_duration"]
+            assert sum(1 for kind, _ in kept if kind == "session_started") == 1
+
+            stack.say(user, "/delete_my_data")
+            assert "historique de notre conversation" in stack.reply_text(user, "/affirm")
+            assert [intent for kind, intent in rows(user) if kind == "user"] == []
+            assert [intent for kind, intent in rows(other) if kind == "user"] == ["greet"]  # only this person's
+            assert "36 mois" in stack.reply_text(user, "/faq_duration")
+            assert [intent for kind, intent in rows(user) if kind == "user"] == ["faq_duration"]
         finally:
             stack.supervisor.stop_all()
-        engine = create_engine(url)
-        with engine.connect() as db:
-            rows = db.execute(text("SELECT type_name, intent_name FROM events WHERE sender_id = :s ORDER BY id"),
-                              {"s": user}).all()
-        engine.dispose()
-    assert [intent for kind, intent in rows if kind == "user"] == ["greet", "faq_duration"]
-    assert sum(1 for kind, _ in rows if kind == "session_started") == 1
+            engine.dispose()
