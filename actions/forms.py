@@ -86,6 +86,15 @@ def resolve_target(text: str) -> tuple[str | None, list]:
 class SharedQuestions:
     """What both forms share (a mixin, so rasa-sdk does not register it as an action of its own)."""
 
+    async def get_validation_events(self, dispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
+        """Validate answers only. When a form starts, Rasa hands every slot set since the user's message to the
+        validation, the slots that action_reset_forms has just emptied included: validated, each empty slot
+        got its error message ("Je ne reconnais pas ce département"…) before the first question was asked."""
+        emptied = {name for name, value in tracker.slots_to_validate().items() if value is None}
+        if emptied:
+            tracker.events = without_trailing_slots(tracker.events, emptied)
+        return await super().get_validation_events(dispatcher, tracker, domain)
+
     def answer_for(self, slot: str, tracker: Tracker, parses) -> dict[str, Any]:
         """The latest message as the answer to `slot` when that slot is the one asked."""
         if tracker.get_slot("requested_slot") != slot:
@@ -172,6 +181,14 @@ def _strip_prefix(text: str) -> str:
         if folded.startswith(prefix):
             return text[len(prefix):].strip()
     return text
+
+
+def without_trailing_slots(events: list[dict], names: set[str]) -> list[dict]:
+    """`events` without the slot events of `names` in the trailing run of slot events (rasa-sdk's candidates)."""
+    start = len(events)
+    while start > 0 and events[start - 1].get("event") == "slot":
+        start -= 1
+    return events[:start] + [e for e in events[start:] if e.get("name") not in names]
 
 
 @apologise_on_error

@@ -154,3 +154,45 @@ def test_parsers_edge_cases():
     assert words_to_number("bonjour") is None
     assert parse_age("j'ai 2 enfants et 38 ans") == 38
     assert parse_contact("mon mail: a.b@exemple.fr merci") == ("email", "a.b@exemple.fr")
+
+
+def run_form(form, events, slots, text):
+    import yaml
+
+    from stack import settings
+
+    domain = yaml.safe_load((settings.ROOT / "domain.yml").read_text())
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text=text, intent="inform", slots=slots, events=events)
+    result = asyncio.run(form.run(dispatcher, tracker, domain))
+    return result, [m.get("text") or "" for m in dispatcher.messages]
+
+
+def emptied(names):
+    return [{"event": "slot", "name": name, "value": None} for name in names]
+
+
+@pytest.mark.parametrize("form", [EMPLOYER, PRESCREEN], ids=["employer", "prescreen"])
+def test_a_form_that_starts_does_not_validate_the_slots_it_has_just_emptied(form):
+    # What Rasa sends when a form starts: the resets of action_reset_forms, then the same resets as candidates.
+    from actions.forms import FORM_SLOTS
+
+    required = ["employer_kind", "sector", "target", "hires", "department"] if form is EMPLOYER else \
+        ["age", "situation", "target", "department", "contact_preference", "first_name"]
+    events = [{"event": "user", "text": "/start"}, {"event": "action", "name": "action_reset_forms"},
+              *emptied(FORM_SLOTS + ["awaiting", "requested_slot"]), *emptied(required)]
+    result, messages = run_form(form, events, {name: None for name in FORM_SLOTS}, "/start")
+    assert messages == []
+    assert all(e["name"] == "requested_slot" for e in result)
+
+
+def test_an_answer_is_still_validated_next_to_emptied_slots():
+    events = [{"event": "user", "text": "Atlantis"}, *emptied(["hires"]),
+              {"event": "slot", "name": "department", "value": "Atlantis"}]
+    slots = {"requested_slot": "department", "department": None, "hires": None}
+    result, messages = run_form(EMPLOYER, events, slots, "Atlantis")
+    assert len(messages) == 1 and "Je ne reconnais pas ce département" in messages[0]
+    assert {"event": "slot", "timestamp": None, "name": "department", "value": None} in result
+    result, messages = run_form(EMPLOYER, events[:-1] + [{"event": "slot", "name": "department", "value": "69"}],
+                                slots, "69")
+    assert messages == [] and any(e["name"] == "department" and e["value"] == "69" for e in result)

@@ -69,6 +69,11 @@ def test_candidate_from_hello_to_a_stored_lead_with_its_outbox_row(live_stack, o
     assert len(consents) == 1 and consents[0].version
 
 
+def test_the_prescreen_opens_with_its_first_question_alone(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    assert talk(live_stack, sender, "/start_prescreen").strip() == "Commençons. Quel âge avez-vous ? (en chiffres, par exemple 34)"
+
+
 def test_a_faq_question_in_the_middle_comes_back_to_the_same_step(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34")
@@ -152,7 +157,9 @@ def test_employer_reaches_a_verdict(live_stack, on_date):
     on_date("2025-06-01")
     chat_id = str(uuid.uuid4().int % 10**9)
     sender = f"tg:{chat_id}"
-    text = talk(live_stack, sender, "/employer_check", '/inform{"employer_kind":"private"}',
+    # The first question alone: no error message about questions not asked yet.
+    assert talk(live_stack, sender, "/employer_check").strip() == "Quel type de structure êtes-vous ?"
+    text = talk(live_stack, sender, '/inform{"employer_kind":"private"}',
                 '/inform{"sector":"sanitaire_social"}', "aide-soignant", "2", "69")
     assert "Vous pouvez recruter" in text and "Étapes" in text
     assert "c'est enregistré" in talk(live_stack, sender, "/affirm")
@@ -168,3 +175,12 @@ def test_stop_leaves_the_form(live_stack):
     assert "j'arrête" in talk(live_stack, sender, "/stop")
     assert not mentions_the_person(conversation_history(live_stack, sender))  # "je n'enregistre rien"
     assert "36 mois" in talk(live_stack, sender, "/faq_duration")
+
+
+def test_the_sqlite_conversation_store_keeps_conversations_in_wal_mode(live_stack):
+    # scripts/erasing_tracker_store.py: pooled connections, commits that do not wait for the disk
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    assert "36 mois" in talk(live_stack, sender, "/faq_duration")
+    with sqlite3.connect(live_stack.tracker_db) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert any('"text": "/faq_duration"' in data for data in conversation_history(live_stack, sender))
