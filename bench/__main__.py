@@ -244,6 +244,20 @@ class LiveBench:
                 self.write_transcript(turns, prefixes, self.out / f"transcript-{users}-users.txt")
             self.figure(report.step_line(row))
             await asyncio.sleep(1.0)  # let the last replies settle before the next step
+        self.cap_bound()
+
+    def cap_bound(self) -> None:
+        """What Telegram's cap alone allows at the target concurrency, from the requests measured per answer."""
+        row = next((r for r in self.results["steps"] if r["users"] == TARGETS["target_users"]), None)
+        if row is None or not row["answered"] or not row["chat_requests"]:
+            return
+        per_answer = row["chat_requests"] / row["answered"]
+        most, least = load.cap_bound(row["users"], self.args.think, per_answer)
+        self.results["cap_bound"] = {
+            "users": row["users"], "think": self.args.think, "requests_per_answer": per_answer,
+            "most_answers_per_s": most, "least_mean_latency": least,
+            "answered_per_s": row["answered_per_s"], "mean_latency": row["mean"]}
+        self.figure(report.cap_bound_line(self.results["cap_bound"]))
 
     @staticmethod
     def write_transcript(turns: list[load.Turn], prefixes, path: Path) -> None:

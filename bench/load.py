@@ -29,6 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_API_PATH = ROOT / "tests" / "telegram" / "fakebotapi.py"
 
+# The bot's AIORateLimiter (bot/telegram_app.py, python-telegram-bot's defaults) keeps every request that names a
+# chat (messages, "typing…", sponsor notifications) under Telegram's global cap for one bot, per second.
+TELEGRAM_CAP = 30.0
+
 # Texts that mean the turn failed (from bot/telegram_app.py and bot/console.py, compared as prefixes).
 ERROR_PREFIXES = (
     "Désolé, un problème technique",  # SORRY: an exception while handling the update
@@ -117,6 +121,9 @@ class StepStats:
     bot_messages: int
     answered_per_s: float
     bot_messages_per_s: float
+    chat_requests: int  # requests under Telegram's cap the fake Bot API received during the step
+    chat_requests_per_s: float
+    mean: float | None
     p50: float | None
     p95: float | None
     p99: float | None
@@ -128,7 +135,7 @@ class StepStats:
 
 
 def summarize(turns: list[Turn], users: int, started: float, ended: float,
-              prefixes: tuple[str, ...] = ERROR_PREFIXES) -> StepStats:
+              prefixes: tuple[str, ...] = ERROR_PREFIXES, chat_requests: int = 0) -> StepStats:
     statuses = [classify(t, prefixes) for t in turns]
     ok = [t for t, s in zip(turns, statuses, strict=True) if s == "ok"]
     latencies = [t.latency for t in ok]
@@ -145,12 +152,25 @@ def summarize(turns: list[Turn], users: int, started: float, ended: float,
         bot_messages=bot_messages,
         answered_per_s=len(ok) / duration,
         bot_messages_per_s=bot_messages / duration,
+        chat_requests=chat_requests,
+        chat_requests_per_s=chat_requests / duration,
+        mean=sum(latencies) / len(latencies) if latencies else None,
         p50=percentile(latencies, 50),
         p95=percentile(latencies, 95),
         p99=percentile(latencies, 99),
         first_p95=percentile(firsts, 95),
         max_latency=max(latencies) if latencies else None,
     )
+
+
+def cap_bound(users: int, think: float, requests_per_answer: float, cap: float = TELEGRAM_CAP) -> tuple[float, float]:
+    """What Telegram's cap allows `users` simulated users who each wait `think` s on average between a reply and
+    their next message, when an answer costs `requests_per_answer` capped requests: (most answers per second,
+    mean latency in seconds at that rate). A closed loop obeys answered/s = users / (think + mean latency), so
+    once the users ask for more than the cap allows, only waiting holds them to it: the mean latency (and so the
+    p95) cannot fall below that figure, less whatever other delays the users' cycle has."""
+    most_answers = cap / requests_per_answer
+    return most_answers, max(0.0, users / most_answers - think)
 
 
 # --- conversations --------------------------------------------------------------------------------------
@@ -309,4 +329,5 @@ async def run_step(api, fake, tracker, users: int, duration: float, cfg: LoadCon
         for u in range(users)
     ))
     ended = time.monotonic()
-    return summarize(turns, users, started, ended, prefixes), turns
+    chat_requests = sum(1 for call in api.calls if call.chat_id is not None)
+    return summarize(turns, users, started, ended, prefixes, chat_requests), turns

@@ -12,9 +12,19 @@ def _ms(value: float | None) -> str:
 
 def step_line(row: dict) -> str:
     return (f"load {row['users']:>3} users: {row['answered_per_s']:.1f} msg/s answered "
-            f"({row['bot_messages_per_s']:.1f} bot msg/s sent), latency p50 {_ms(row['p50'])} "
+            f"({row['bot_messages_per_s']:.1f} bot msg/s sent, {row.get('chat_requests_per_s', 0):.1f} requests/s "
+            f"under Telegram's cap), latency mean {_ms(row.get('mean'))} p50 {_ms(row['p50'])} "
             f"p95 {_ms(row['p95'])} p99 {_ms(row['p99'])} (first reply p95 {_ms(row['first_p95'])}), "
             f"{row['answered']}/{row['turns']} answered, {row['errors']} errors, {row['timeouts']} timeouts")
+
+
+def cap_bound_line(bound: dict) -> str:
+    return (f"Telegram's cap at {bound['users']} users: {bound['requests_per_answer']:.2f} capped requests per "
+            f"answer (messages, \"typing…\", sponsor notifications), so at most {bound['most_answers_per_s']:.1f} "
+            f"answered/s; users who think {bound['think']:.1f} s between a reply and their next message are held to "
+            f"that rate only by waiting, about {_ms(bound['least_mean_latency'])} on average (measured: "
+            f"{bound['answered_per_s']:.1f}/s, mean {_ms(bound['mean_latency'])}; the load generator's own delays "
+            f"add to the think time)")
 
 
 def _check(what: str, value: str, ok: bool | None) -> dict:
@@ -160,12 +170,16 @@ def write_report(path: Path, data: dict, lines: list[str], chart_paths: list[Pat
         rows = []
         for r in live["steps"]:
             cpu = r.get("cpu_cores") or {}
-            rows.append([r["users"], f"{r['answered_per_s']:.1f}", f"{r['bot_messages_per_s']:.1f}", _ms(r["p50"]),
+            rows.append([r["users"], f"{r['answered_per_s']:.1f}", f"{r['bot_messages_per_s']:.1f}",
+                         f"{r.get('chat_requests_per_s', 0):.1f}", _ms(r.get("mean")), _ms(r["p50"]),
                          _ms(r["p95"]), _ms(r["p99"]), _ms(r["first_p95"]), f"{r['answered']}/{r['turns']}",
                          r["errors"], r["timeouts"],
                          " / ".join(f"{cpu.get(n, 0):.2f}" for n in ("Rasa server", "action server", "bot"))])
-        parts += _table(["users", "answered/s", "bot msgs/s", "p50", "p95", "p99", "first reply p95", "answered",
-                         "errors", "timeouts", "CPU cores: Rasa / actions / bot"], rows)
+        parts += _table(["users", "answered/s", "bot msgs/s", "capped requests/s", "mean", "p50", "p95", "p99",
+                         "first reply p95", "answered", "errors", "timeouts", "CPU cores: Rasa / actions / bot"], rows)
+        bound = live.get("cap_bound")
+        if bound:
+            parts += ["", cap_bound_line(bound)]
         samples = [s for r in live["steps"] for s in r.get("error_samples", [])]
         if samples:
             parts += ["", "Examples of failed turns:", ""]

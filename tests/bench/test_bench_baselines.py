@@ -100,6 +100,11 @@ def test_step_line_and_target_checks():
     row = {"users": 50, "answered_per_s": 31.0, "bot_messages_per_s": 40.0, "p50": 0.1, "p95": 0.25, "p99": 0.4,
            "first_p95": 0.2, "answered": 900, "turns": 900, "errors": 0, "timeouts": 0}
     assert "50 users: 31.0 msg/s answered" in report.step_line(row)
+    bound = {"users": 50, "think": 1.0, "requests_per_answer": 1.1, "most_answers_per_s": 27.27,
+             "least_mean_latency": 0.8333, "answered_per_s": 19.0, "mean_latency": 1.2}
+    line = report.cap_bound_line(bound)
+    assert "1.10 capped requests per answer" in line and "at most 27.3 answered/s" in line
+    assert "about 833 ms on average" in line and "mean 1200 ms" in line
     targets = {"answered_per_s": 30.0, "p95": 0.3, "target_users": 50, "cold_start": 45.0, "training": 300.0,
                "total_peak_rss": 2.5 * 1024**3}
     data = {"live": {"steps": [row], "cold_start": {"seconds": 50.0}, "peak_rss_total": 2 * 1024**3}}

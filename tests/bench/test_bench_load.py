@@ -55,8 +55,10 @@ def test_summarize_counts_answers_errors_timeouts_and_throughput():
         turn(5.0, [], done=False),  # timeout
         turn(6.0, []),  # error: no reply
     ]
-    stats = summarize(turns, users=3, started=0.0, ended=8.0)
+    stats = summarize(turns, users=3, started=0.0, ended=8.0, chat_requests=10)
     assert (stats.turns, stats.answered, stats.errors, stats.timeouts) == (7, 4, 2, 1)
+    assert stats.chat_requests == 10 and stats.chat_requests_per_s == pytest.approx(10 / 8)
+    assert stats.mean == pytest.approx((0.1 + 0.3 + 0.3 + 0.4) / 4)
     assert stats.answered_per_s == pytest.approx(4 / 8)
     assert stats.bot_messages == 6 and stats.bot_messages_per_s == pytest.approx(6 / 8)
     # Only answered turns enter the percentiles: latencies 0.1, 0.3, 0.3, 0.4.
@@ -70,7 +72,19 @@ def test_summarize_counts_answers_errors_timeouts_and_throughput():
 
 def test_summarize_of_nothing():
     stats = summarize([], users=1, started=0.0, ended=1.0)
-    assert stats.answered == 0 and stats.p95 is None and stats.answered_per_s == 0
+    assert stats.answered == 0 and stats.p95 is None and stats.mean is None and stats.answered_per_s == 0
+
+
+def test_cap_bound_is_the_interactive_response_time_law_under_telegrams_cap():
+    # One request per answer: at most 30 answers/s; 50 users thinking 1 s each then wait at least 50/30 - 1 s.
+    most, least = load.cap_bound(50, 1.0, 1.0)
+    assert most == pytest.approx(30.0) and least == pytest.approx(50 / 30 - 1)
+    # "typing…" and notifications make an answer cost more requests: fewer answers, a higher floor.
+    most, least = load.cap_bound(50, 1.0, 1.25)
+    assert most == pytest.approx(24.0) and least == pytest.approx(50 / 24 - 1)
+    # Few users never reach the cap: no floor above zero.
+    assert load.cap_bound(10, 1.0, 1.0) == (pytest.approx(30.0), 0.0)
+    assert load.cap_bound(50, 1.0, 1.0, cap=60.0)[1] == pytest.approx(0.0)
 
 
 def test_conversations_are_the_three_kinds():
