@@ -22,7 +22,6 @@ from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     BaseUpdateProcessor,
     CallbackQueryHandler,
@@ -38,6 +37,7 @@ from bot import sponsors
 from bot.console import UNAVAILABLE
 from bot.outbox import mark_chat_blocked, outbox_job
 from bot.rasa_client import AsyncRasaClient, BotMessage, Button, RasaUnavailable
+from bot.ratelimit import CapAwareRateLimiter
 from bot.render import CallbackMap, keyboard, merge_turn, split_text, to_html
 from storage import Store, utcnow
 
@@ -205,8 +205,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 async def _keep_typing(bot, chat_id: int) -> None:
     await asyncio.sleep(TYPING_AFTER)
     while True:
-        with suppress(TelegramError):
-            await bot.send_chat_action(chat_id, ChatAction.TYPING)
+        limiter = bot.rate_limiter
+        if not (isinstance(limiter, CapAwareRateLimiter) and limiter.busy()):  # answers first near the cap
+            with suppress(TelegramError):
+                await bot.send_chat_action(chat_id, ChatAction.TYPING)
         await asyncio.sleep(TYPING_EVERY)
 
 
@@ -380,7 +382,7 @@ def build_application(
         .token(settings.token)
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(CapAwareRateLimiter())
         .concurrent_updates(processor)
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
