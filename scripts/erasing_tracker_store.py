@@ -14,8 +14,8 @@ Also, on SQLite (the default), Rasa's engine opens a new database connection for
 conversation (SQLAlchemy 1.4's NullPool for SQLite files), and every write waits for the disk (rollback journal).
 Here a small pool keeps the connections open, and the database runs in WAL mode with synchronous=NORMAL: a commit
 no longer waits for the disk; an application crash loses nothing, a power cut may lose the last turns, never the
-database. About 2.5 ms less per message on this machine (of ~8 ms in the tracker store). PostgreSQL engines are
-pooled by Rasa already and left as they are.
+database. A read and a write of a conversation took 8.8 ms, ~5.5 ms now (micro-benchmark on this machine).
+PostgreSQL engines are pooled by Rasa already and left as they are.
 """
 
 from __future__ import annotations
