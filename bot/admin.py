@@ -4,7 +4,8 @@
   sponsors                       sponsors, their Telegram link and remaining capacity
   leads [--status S] [--sponsor KEY] [--csv FILE|-]   leads (pseudonymous), optionally as CSV
   outbox [--all]                 notification counts and the failing / failed ones
-  purge [--days N] [--dry-run]   erase people inactive for N days (default $RETENTION_DAYS or 180)
+  purge [--days N] [--dry-run]   erase people inactive for N days (default $RETENTION_DAYS or 180), and the
+                                 conversation histories of Rasa's tracker store ($TRACKER_STORE_URL) as old
   sync-sponsors                  copy the sponsor directory of knowledge/ into the database
 """
 
@@ -12,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.retention import DEFAULT_RETENTION_DAYS, purge_inactive, retention_days, tracker_store_url
 from storage import (
     Lead,
     Outbox,
@@ -26,25 +27,14 @@ from storage import (
     create_sponsor_invite,
     list_sponsors,
     outbox_problems,
-    purge_personal_data,
     sync_sponsors_from_directory,
     utcnow,
 )
 
-DEFAULT_RETENTION_DAYS = 180
 LEAD_COLUMNS = [
     "id", "status", "verdict", "sponsor_key", "sponsor_name", "created_at", "updated_at", "expires_at",
     "situation", "certification", "sector", "department", "age_bracket", "anonymised",
 ]
-
-
-def retention_days(env=None) -> int:
-    env = os.environ if env is None else env
-    return int(env.get("RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
-
-
-class _DryRun(Exception):
-    pass
 
 
 def _fmt(value) -> str:
@@ -164,18 +154,16 @@ def cmd_outbox(store: Store, args, out) -> int:
 
 def cmd_purge(store: Store, args, out) -> int:
     days = args.days if args.days is not None else retention_days()
-    now = utcnow()
-    older_than = now - timedelta(days=days)
-    count = 0
-    try:
-        with store.transaction() as s:
-            count = purge_personal_data(s, older_than, now)
-            if args.dry_run:
-                raise _DryRun
-    except _DryRun:
-        out.write(f"dry run: {count} person(s) inactive for {days} days would be erased\n")
-        return 0
-    out.write(f"{count} person(s) inactive for more than {days} days erased (leads kept anonymised)\n")
+    people, conversations = purge_inactive(store, args.tracker_url or tracker_store_url(), days, utcnow(),
+                                           args.dry_run)
+    if args.dry_run:
+        out.write(f"dry run: {people} person(s) inactive for {days} days would be erased\n"
+                  f"dry run: {conversations} conversation(s) inactive for {days} days would be erased from the "
+                  "conversation history\n")
+    else:
+        out.write(f"{people} person(s) inactive for more than {days} days erased (leads kept anonymised)\n"
+                  f"{conversations} conversation(s) inactive for more than {days} days erased from the "
+                  "conversation history\n")
     return 0
 
 
@@ -216,6 +204,7 @@ def parser() -> argparse.ArgumentParser:
     purge = sub.add_parser("purge", help="erase personal data older than the retention period")
     purge.add_argument("--days", type=int, help=f"retention in days (default $RETENTION_DAYS or {DEFAULT_RETENTION_DAYS})")
     purge.add_argument("--dry-run", action="store_true", help="count only, erase nothing")
+    purge.add_argument("--tracker-url", help="Rasa's tracker store (default: $TRACKER_STORE_URL or var/tracker.db)")
     sub.add_parser("sync-sponsors", help="copy knowledge/data/sponsors.yml into the database")
     return p
 

@@ -2,7 +2,8 @@
 
 Long polling by default; webhook mode (with a secret token) when TELEGRAM_WEBHOOK_URL is set.
 Environment: TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET,
-TELEGRAM_WEBHOOK_LISTEN, TELEGRAM_WEBHOOK_PORT, OUTBOX_POLL_SECONDS, plus RASA_URL and DATABASE_URL.
+TELEGRAM_WEBHOOK_LISTEN, TELEGRAM_WEBHOOK_PORT, OUTBOX_POLL_SECONDS, RETENTION_DAYS, plus RASA_URL, DATABASE_URL and
+TRACKER_STORE_URL (the daily retention purge, bot/retention.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -39,6 +40,7 @@ from bot.outbox import mark_chat_blocked, outbox_job
 from bot.rasa_client import AsyncRasaClient, BotMessage, Button, RasaUnavailable
 from bot.ratelimit import CapAwareRateLimiter
 from bot.render import CallbackMap, keyboard, merge_turn, split_text, to_html
+from bot.retention import DEFAULT_RETENTION_DAYS, retention_days, retention_job, tracker_store_url
 from storage import Store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -100,6 +102,9 @@ class Settings:
     outbox_interval: float = 5.0
     flood_max: int = 20
     flood_window: float = 10.0
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    retention_interval: float = 24 * 3600.0  # seconds between two retention purges (bot/retention.py); 0: none
+    tracker_store_url: str = field(default_factory=tracker_store_url)
 
     @classmethod
     def from_env(cls, env=None) -> Settings:
@@ -112,6 +117,8 @@ class Settings:
             webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
             webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT", "8443")),
             outbox_interval=float(env.get("OUTBOX_POLL_SECONDS", "5")),
+            retention_days=retention_days(env),
+            tracker_store_url=tracker_store_url(env),
         )
 
 
@@ -420,6 +427,9 @@ def build_application(
     add(TypeHandler(object, ignore))
     app.add_error_handler(on_error)
     app.job_queue.run_repeating(outbox_job, settings.outbox_interval, first=0.1, name="outbox")
+    if settings.retention_interval > 0:  # the first purge a minute after start (not during startup), then daily
+        app.job_queue.run_repeating(retention_job, settings.retention_interval,
+                                    first=min(60.0, settings.retention_interval), name="retention")
     return app
 
 

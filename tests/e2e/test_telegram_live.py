@@ -80,7 +80,7 @@ class LiveBot:
     async def start(self) -> LiveBot:
         sponsors._code_tries.clear()
         settings = Settings(token=self.api.token, api_base_url=self.api.base_url,
-                            outbox_interval=self.outbox_interval)
+                            outbox_interval=self.outbox_interval, retention_interval=0)  # no purge of var/
         self.store = Store()  # DATABASE_URL
         self.app = build_application(settings, self.store, AsyncRasaClient(timeout=90), timeout=15.0)  # RASA_URL
         await self.app.initialize()

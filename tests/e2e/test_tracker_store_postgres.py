@@ -1,12 +1,15 @@
 """With TRACKER_STORE_URL on PostgreSQL, a conversation survives a restart of the Rasa server, and "supprimer mes
 données" erases it."""
 
+import io
 import uuid
 
 import pytest
 from db_testlib import fresh_database
 from live_testlib import LiveStack
 from sqlalchemy import create_engine, text
+
+from bot.admin import main as admin_main
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +42,13 @@ def test_postgres_tracker_store_keeps_the_conversation_across_a_restart_and_eras
             assert [intent for kind, intent in rows(other) if kind == "user"] == ["greet"]  # only this person's
             assert "36 mois" in stack.reply_text(user, "/faq_duration")
             assert [intent for kind, intent in rows(user) if kind == "user"] == ["faq_duration"]
+
+            # The operator's retention purge reads Rasa's own table: with a retention of 0 days, all goes.
+            out = io.StringIO()
+            assert admin_main(["--url", stack.database_url, "purge", "--days", "0", "--tracker-url",
+                               stack.cfg.tracker_store_url], out=out) == 0
+            assert "2 conversation(s) inactive for more than 0 days erased" in out.getvalue()
+            assert rows(user) == [] and rows(other) == []
         finally:
             stack.supervisor.stop_all()
             engine.dispose()

@@ -90,6 +90,8 @@ class Clock:
 class BotHarness:
     def __init__(self, api: FakeBotAPI, rasa: FakeRasa, store: Store, clock: Clock, **settings):
         self.api, self.rasa, self.store, self.clock = api, rasa, store, clock
+        # No retention purge unless a test asks for one: it would use the repository's var/tracker.db.
+        settings = {"retention_interval": 0, "tracker_store_url": "sqlite:///nowhere/tracker.db", **settings}
         self.settings = Settings(token=api.token, api_base_url=api.base_url, outbox_interval=0.1, **settings)
         self.app = None
 
