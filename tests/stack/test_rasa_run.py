@@ -3,6 +3,7 @@
 The wrapper lives in the Rasa environment (jsonschema is not in ours), so the checks run there.
 """
 
+import json
 import subprocess
 import textwrap
 
@@ -57,16 +58,19 @@ CHECKS = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def results():
+def run_in_rasa_env(script: str) -> dict:
+    """Run `script` with scripts/rasa_run.py as its argument in the Rasa environment; its last line of JSON."""
     if not settings.RASA_PYTHON.exists():
         pytest.skip("the Rasa environment is not installed (make envs)")
-    done = subprocess.run([str(settings.RASA_PYTHON), "-c", CHECKS, str(settings.RASA_RUN_SCRIPT)],
+    done = subprocess.run([str(settings.RASA_PYTHON), "-c", script, str(settings.RASA_RUN_SCRIPT)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    import json
-
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def results():
+    return run_in_rasa_env(CHECKS)
 
 
 def test_the_schema_is_checked_once_for_many_replies(results):
@@ -119,14 +123,7 @@ EVENT_TYPES = textwrap.dedent(
 
 
 def test_event_classes_are_resolved_as_before_and_looked_up_once_per_name():
-    if not settings.RASA_PYTHON.exists():
-        pytest.skip("the Rasa environment is not installed (make envs)")
-    done = subprocess.run([str(settings.RASA_PYTHON), "-c", EVENT_TYPES, str(settings.RASA_RUN_SCRIPT)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    import json
-
-    results = json.loads(done.stdout.strip().splitlines()[-1])
+    results = run_in_rasa_env(EVENT_TYPES)
     assert results["same"] and results["count"] > 20
     assert results["walks_first"] > 0 and results["walks_again"] == 0  # the second round walks nothing
     assert results["unknown"] == "ValueError" and results["default"] == "SlotSet"

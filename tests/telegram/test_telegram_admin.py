@@ -11,14 +11,12 @@ from pathlib import Path
 
 import pytest
 from db_testlib import BACKENDS, fresh_database
-from sqlalchemy import create_engine, text
-from tgseed import PHONE, add_lead, add_sponsor, outbox_rows
+from tgseed import PHONE, add_lead, add_sponsor, outbox_rows, tracker_events, tracker_senders
 
 from bot.__main__ import main as bot_main
 from bot.admin import main as admin_main
 from bot.admin import retention_days
 from storage import (
-    database_url,
     find_person,
     get_or_create_person,
     mark_failed,
@@ -119,33 +117,20 @@ def test_purge_uses_the_retention_period(store, monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_purge_erases_whole_conversations_inactive_for_the_retention_period(store, backend, tmp_path):
-    # The columns of Rasa's SQL tracker store that matter here (Rasa's own table: tests/e2e, PostgreSQL store).
     now = utcnow().timestamp()
     day = 24 * 3600
     conversations = {"tg:old": [now - 200 * day, now - 190 * day], "tg:recent": [now - 200 * day, now - 2 * day],
                      "tg:new": [now - 60]}
     with fresh_database(backend, tmp_path) as url:
-        engine = create_engine(database_url(url))
-        with engine.begin() as db:
-            db.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-                            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, data TEXT)"))
-            rows = [{"id": i, "s": sender, "t": stamp}
-                    for i, (sender, stamp) in enumerate((s, t) for s, ts in conversations.items() for t in ts)]
-            db.execute(text("INSERT INTO events VALUES (:id, :s, 'user', :t, '{}')"), rows)
-
-        def senders():
-            with engine.connect() as db:
-                return sorted(set(db.execute(text("SELECT sender_id FROM events")).scalars()))
-
+        tracker_events(url, conversations)
         rasa_url = url.replace("postgresql+psycopg://", "postgresql://")  # as TRACKER_STORE_URL names it
         assert "dry run: 1 conversation(s)" in run(store, "purge", "--dry-run", "--tracker-url", rasa_url)
-        assert senders() == ["tg:new", "tg:old", "tg:recent"]
+        assert tracker_senders(url) == ["tg:new", "tg:old", "tg:recent"]
         assert "1 conversation(s) inactive for more than 180 days erased" in run(
             store, "purge", "--tracker-url", rasa_url)
-        assert senders() == ["tg:new", "tg:recent"]  # a recent conversation keeps its old turns too
+        assert tracker_senders(url) == ["tg:new", "tg:recent"]  # a recent conversation keeps its old turns too
         assert "1 conversation(s)" in run(store, "purge", "--days", "1", "--tracker-url", rasa_url)
-        assert senders() == ["tg:new"]
-        engine.dispose()
+        assert tracker_senders(url) == ["tg:new"]
 
 
 def test_sync_sponsors_from_the_knowledge_directory(store):

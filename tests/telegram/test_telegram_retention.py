@@ -5,32 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import wait_for
-from sqlalchemy import create_engine, text
+from tgseed import tracker_events, tracker_senders
 
 from bot.telegram_app import Settings
 from storage import find_person, get_or_create_person
-
-
-def tracker_database(path, conversations: dict[str, float]) -> str:
-    """A tracker store with the columns of Rasa's `events` table that matter here; one event per conversation."""
-    url = f"sqlite:///{path}"
-    engine = create_engine(url)
-    with engine.begin() as db:
-        db.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-                        "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, data TEXT)"))
-        for sender, stamp in conversations.items():
-            db.execute(text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, 'user', :t, '{}')"),
-                       {"s": sender, "t": stamp})
-    engine.dispose()
-    return url
-
-
-def senders(url) -> list[str]:
-    engine = create_engine(url)
-    with engine.connect() as db:
-        found = sorted(db.execute(text("SELECT sender_id FROM events")).scalars())
-    engine.dispose()
-    return found
 
 
 async def test_the_bot_purges_what_is_older_than_the_retention_period(api, rasa, chat_store, make_bot, clock,
@@ -39,12 +17,13 @@ async def test_the_bot_purges_what_is_older_than_the_retention_period(api, rasa,
     with chat_store.transaction() as s:
         for chat, age in (("8001", 200), ("8002", 10)):
             get_or_create_person(s, "telegram", chat, now - timedelta(days=age)).first_name = "X"
-    url = tracker_database(tmp_path / "tracker.db", {"tg:8001": (now - timedelta(days=200)).timestamp(),
-                                                     "tg:8002": (now - timedelta(days=10)).timestamp()})
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    tracker_events(url, {"tg:8001": [(now - timedelta(days=200)).timestamp()],
+                         "tg:8002": [(now - timedelta(days=10)).timestamp()]})
 
     def purged():
         with chat_store.transaction() as s:
-            return find_person(s, "telegram", "8001") is None and senders(url) == ["tg:8002"]
+            return find_person(s, "telegram", "8001") is None and tracker_senders(url) == ["tg:8002"]
 
     await make_bot(chat_store, retention_interval=0.2, retention_days=180, tracker_store_url=url)
     await wait_for(purged, timeout=10)

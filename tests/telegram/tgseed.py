@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from storage import (
     Lead,
     Outbox,
     Sponsor,
     create_lead_with_notification,
+    database_url,
     get_or_create_person,
     record_consent,
 )
@@ -66,3 +67,24 @@ def outbox_rows(store) -> list[Outbox]:
 def sponsor_row(store, sponsor_id) -> Sponsor:
     with store.transaction() as s:
         return s.get(Sponsor, sponsor_id)
+
+
+def tracker_events(url: str, conversations: dict[str, list[float]]) -> None:
+    """A tracker store with the columns of Rasa's `events` table that the retention purge reads (Rasa's own table
+    is exercised end to end in tests/e2e/test_tracker_store_postgres.py): one event per timestamp given."""
+    engine = create_engine(database_url(url))
+    with engine.begin() as db:
+        db.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+                        "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, data TEXT)"))
+        rows = [{"id": i, "s": sender, "t": stamp}
+                for i, (sender, stamp) in enumerate((s, t) for s, stamps in conversations.items() for t in stamps)]
+        db.execute(text("INSERT INTO events VALUES (:id, :s, 'user', :t, '{}')"), rows)
+    engine.dispose()
+
+
+def tracker_senders(url: str) -> list[str]:
+    engine = create_engine(database_url(url))
+    with engine.connect() as db:
+        found = sorted(set(db.execute(text("SELECT sender_id FROM events")).scalars()))
+    engine.dispose()
+    return found
