@@ -26,12 +26,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The bot's rate limiter keeps every request that names a chat (messages, "typing…", sponsor notifications) under it.
+from bot.ratelimit import TELEGRAM_CAP
+
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_API_PATH = ROOT / "tests" / "telegram" / "fakebotapi.py"
-
-# The bot's AIORateLimiter (bot/telegram_app.py, python-telegram-bot's defaults) keeps every request that names a
-# chat (messages, "typing…", sponsor notifications) under Telegram's global cap for one bot, per second.
-TELEGRAM_CAP = 30.0
 
 # Texts that mean the turn failed (from bot/telegram_app.py and bot/console.py, compared as prefixes).
 ERROR_PREFIXES = (

@@ -42,11 +42,11 @@ class ErasingSQLTrackerStore(SQLTrackerStore):
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        events = list(tracker.events)
-        marker = last_forget_marker(events)
+        marker = last_forget_marker(tracker.events)
         if marker is None:
             await super().save(tracker)
             return
+        events = list(tracker.events)
         with self.session_scope() as session:
             session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete(
                 synchronize_session=False)
@@ -63,9 +63,9 @@ def _sqlite_wal(connection, _record) -> None:
     cursor.close()
 
 
-def last_forget_marker(events: list) -> int | None:
-    for index in range(len(events) - 1, -1, -1):
-        event = events[index]
+def last_forget_marker(events) -> int | None:
+    """Index of the last marker in `events` (a list or the tracker's deque, read from its end), or None."""
+    for offset, event in enumerate(reversed(events)):
         if isinstance(event, SlotSet) and event.key == FORGET_SLOT and event.value:
-            return index
+            return len(events) - 1 - offset
     return None
