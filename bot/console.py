@@ -9,6 +9,7 @@ import os
 import sys
 from typing import BinaryIO, TextIO
 
+from bot.language import foreign_reply
 from bot.rasa_client import BotMessage, Button, RasaClient, RasaUnavailable
 
 MAX_MESSAGE_CHARS = 4000  # Telegram's own limit is 4096: behave the same in the console
@@ -110,6 +111,9 @@ class ConsoleChat:
         if len(line) > MAX_MESSAGE_CHARS:
             line = line[:MAX_MESSAGE_CHARS]
             self.say(f"(Message long : seuls les {MAX_MESSAGE_CHARS} premiers caractères sont pris en compte.)")
+        if reply := foreign_reply(line):
+            self.say(BOT_PREFIX + reply)
+            return
         try:
             messages = self.client.send(self.sender, resolve_choice(line, self.choices))
         except RasaUnavailable:

@@ -36,6 +36,7 @@ from telegram.ext import (
 
 from bot import sponsors
 from bot.console import UNAVAILABLE
+from bot.language import foreign_reply
 from bot.outbox import mark_chat_blocked, outbox_job
 from bot.rasa_client import AsyncRasaClient, BotMessage, Button, RasaUnavailable
 from bot.ratelimit import CapAwareRateLimiter
@@ -262,7 +263,11 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await converse(update, context, update.effective_message.text)
+    text = update.effective_message.text
+    if reply := foreign_reply(text):
+        await reply_once(update, context, reply)
+        return
+    await converse(update, context, text)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -89,6 +89,13 @@ def test_empty_lines_are_not_sent(rest):
     assert output.count("Écrivez votre message") == 2
 
 
+def test_a_message_in_another_language_is_answered_without_the_assistant(rest):
+    rest.reply = [{"recipient_id": "x", "text": "Bonjour !"}]
+    code, output = chat_with(rest, b"where can I find a job in Spain?\nbonjour\n")
+    assert "only answer in French" in output and "Je ne réponds qu'en français" in output
+    assert [r["message"] for r in rest.received] == ["bonjour"]
+
+
 def test_very_long_line_is_cut_and_the_user_told(rest):
     code, output = chat_with(rest, ("é" * 5000 + "\n").encode())
     assert len(rest.received[0]["message"]) == MAX_MESSAGE_CHARS

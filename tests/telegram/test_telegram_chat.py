@@ -191,6 +191,16 @@ async def test_every_other_update_type_gets_a_polite_answer(api, rasa, chat_stor
     assert rasa.received == []
 
 
+async def test_a_message_in_another_language_gets_an_answer_it_can_read(api, rasa, chat_store, make_bot):
+    await make_bot(chat_store)
+    api.push(message(CHAT, "¿hablas español? ¿qué es la VAE inversa?"))
+    api.push(message(CHAT + 1, "bonjour"))
+    await wait_for(lambda: api.sent(CHAT) and rasa.received)
+    [reply] = api.texts(CHAT)
+    assert reply.startswith("Je ne réponds qu'en français") and "solo puedo responder en francés" in reply
+    assert [r["message"] for r in rasa.received] == ["bonjour"]
+
+
 async def test_rasa_down_gives_an_apology(api, rasa, chat_store, make_bot):
     rasa.status = 500
     await make_bot(chat_store)
