@@ -47,6 +47,8 @@ CONTACT_LABELS = {"chat": "Ici, par message", "phone": "Par téléphone", "email
 CONTACT_PAYLOADS = {"chat": "par message ici", "phone": "par téléphone", "email": "par e-mail"}
 SKIP_WORDS = {"passer", "non", "aucun", "pas de prenom", "je prefere pas", "je ne prefere pas", "skip"}
 MAX_HIRES = 1000
+# The messages that open a form; what they already say is not asked again.
+OPENING_INTENTS = {"start_prescreen", "employer_check"}
 
 
 def inform(entity: str, value: str) -> str:
@@ -59,10 +61,31 @@ def latest_intent(tracker: Tracker) -> str:
 
 
 def entity_value(tracker: Tracker, entity: str) -> str | None:
-    for item in tracker.latest_message.get("entities") or []:
+    return entity_value_in(tracker.latest_message, entity)
+
+
+def entity_value_in(message: dict, entity: str) -> str | None:
+    for item in message.get("entities") or []:
         if item.get("entity") == entity and item.get("value") not in (None, ""):
             return str(item["value"])
     return None
+
+
+def opening_message(tracker: Tracker) -> dict | None:
+    """When a form opens: the message whose answers it may reuse. That is the opening message itself
+    ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to action_offer_checks, the message
+    that got the offer. None once the form has asked a question."""
+    if tracker.get_slot("requested_slot") is not None:
+        return None
+    intent = latest_intent(tracker)
+    if intent in OPENING_INTENTS:
+        return tracker.latest_message
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if intent != "affirm" or len(users) < 2:
+        return None
+    offered = any(event.get("event") == "action" and event.get("name") == "action_offer_checks"
+                  for event in tracker.events[users[-2]:users[-1]])
+    return tracker.events[users[-2]].get("parse_data") or {} if offered else None
 
 
 def is_digression(tracker: Tracker) -> bool:
@@ -93,7 +116,23 @@ class SharedQuestions:
         emptied = {name for name, value in tracker.slots_to_validate().items() if value is None}
         if emptied:
             tracker.events = without_trailing_slots(tracker.events, emptied)
-        return await super().get_validation_events(dispatcher, tracker, domain)
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        if opening_message(tracker) is not None:
+            # Say what was taken from the opening message: a misread value must not pass unseen.
+            values = {e["name"]: e["value"] for e in events if e.get("event") == "slot" and e.get("value") is not None}
+            taken = [describe(slot, values[slot]) for slot in self.domain_slots(domain) if slot in values]
+            if taken:
+                dispatcher.utter_message(text=f"Je reprends ce que vous m'avez indiqué : {', '.join(taken)}. "
+                                              "Si c'est inexact, écrivez « recommencer ».")
+        return events
+
+    def said_when_opening(self, slot: str, entity: str, tracker: Tracker, parses) -> dict[str, Any]:
+        """What the message that opens the form already says ("je veux vérifier, j'ai 45 ans"), when it reads
+        clearly: `parses(value)` gives the slot's value or None."""
+        message = opening_message(tracker)
+        value = entity_value_in(message, entity) if message else None
+        parsed = parses(value) if value else None
+        return {} if parsed is None else {slot: parsed}
 
     def answer_for(self, slot: str, tracker: Tracker, parses) -> dict[str, Any]:
         """The latest message as the answer to `slot` when that slot is the one asked."""
@@ -106,14 +145,15 @@ class SharedQuestions:
 
     # -- target (certification or job) -----------------------------------------------------------
     def extract_target(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        return self.answer_for("target", tracker, lambda text, t: entity_value(t, "certification")
+        return self.said_when_opening("target", "certification", tracker, lambda value: resolve_target(value)[0]) \
+            or self.answer_for("target", tracker, lambda text, t: entity_value(t, "certification")
                                or entity_value(t, "sector") or resolve_target(text)[0])
 
     def validate_target(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
         kb = load_knowledge()
-        code = entity_value(tracker, "certification")
-        if code in kb.certifications:
-            return {"target": code}
+        for code in (entity_value(tracker, "certification"), value):
+            if code in kb.certifications:
+                return {"target": code}
         sector = entity_value(tracker, "sector")
         if sector in kb.sectors:
             certifications = [c for c in kb.certifications.values() if c.sector == sector][:8]
@@ -155,7 +195,8 @@ class SharedQuestions:
     # -- département -----------------------------------------------------------------------------
     def extract_department(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         kb = load_knowledge()
-        return self.answer_for("department", tracker, lambda text, t: kb.resolve_department(
+        return self.said_when_opening("department", "department", tracker, kb.resolve_department) \
+            or self.answer_for("department", tracker, lambda text, t: kb.resolve_department(
             entity_value(t, "department") or text))
 
     def validate_department(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
@@ -215,7 +256,8 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
             if age is not None and age != current:
                 return {"age": said}
             return {}
-        return self.answer_for("age", tracker, lambda text, t: parse_age(entity_value(t, "age") or text))
+        return self.said_when_opening("age", "age", tracker, _plausible_age) \
+            or self.answer_for("age", tracker, lambda text, t: parse_age(entity_value(t, "age") or text))
 
     def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
         text = str(value or "").strip()
@@ -240,13 +282,12 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
 
     # -- situation -------------------------------------------------------------------------------
     def extract_situation(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        return self.answer_for("situation", tracker,
+        return self.said_when_opening("situation", "situation", tracker, _situation_of) \
+            or self.answer_for("situation", tracker,
                                lambda text, t: entity_value(t, "situation") or parse_situation(text))
 
     def validate_situation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
-        situation = entity_value(tracker, "situation")
-        if situation not in SITUATION_LABELS:
-            situation = parse_situation(str(value or ""))
+        situation = _situation_of(entity_value(tracker, "situation") or "") or _situation_of(str(value or ""))
         if situation is None:
             dispatcher.utter_message(text="Je n'ai pas compris votre situation. Choisissez celle qui vous correspond :",
                                      buttons=situation_buttons())
@@ -323,26 +364,22 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
         return "validate_employer_form"
 
     def extract_employer_kind(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        return self.answer_for("employer_kind", tracker, lambda text, t: entity_value(t, "employer_kind"))
+        return self.said_when_opening("employer_kind", "employer_kind", tracker, _employer_kind_of) \
+            or self.answer_for("employer_kind", tracker, lambda text, t: entity_value(t, "employer_kind"))
 
     def validate_employer_kind(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
-        kind = entity_value(tracker, "employer_kind")
-        if kind not in EMPLOYER_KIND_LABELS:
-            folded = fold(str(value or ""))
-            kind = next((k for k, words in EMPLOYER_WORDS.items() if any(w in folded for w in words)), None)
+        kind = _employer_kind_of(entity_value(tracker, "employer_kind") or "") or _employer_kind_of(str(value or ""))
         if kind is None:
             dispatcher.utter_message(text="Quel type de structure êtes-vous ?", buttons=employer_kind_buttons())
             return {"employer_kind": None}
         return {"employer_kind": kind}
 
     def extract_sector(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        return self.answer_for("sector", tracker, lambda text, t: entity_value(t, "sector") or _sector_of(text))
+        return self.said_when_opening("sector", "sector", tracker, _sector_of) \
+            or self.answer_for("sector", tracker, lambda text, t: entity_value(t, "sector") or _sector_of(text))
 
     def validate_sector(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
-        kb = load_knowledge()
-        sector = entity_value(tracker, "sector")
-        if sector not in kb.sectors:
-            sector = _sector_of(str(value or ""))
+        sector = _sector_of(entity_value(tracker, "sector") or "") or _sector_of(str(value or ""))
         if sector is None:
             dispatcher.utter_message(text="Dans quel secteur recrutez-vous ?", buttons=sector_buttons())
             return {"sector": None}
@@ -369,6 +406,44 @@ EMPLOYER_WORDS = {
 }
 
 
+def describe(slot: str, value: Any) -> str:
+    """An answer as the person would say it back: "45 ans", "Rhône (69)"."""
+    kb = load_knowledge()
+    if slot == "age":
+        return f"{value} ans"
+    if slot == "situation":
+        return _lower_first(SITUATION_LABELS.get(value, str(value)))
+    if slot == "target" and value in kb.certifications:
+        return kb.certifications[value].title
+    if slot == "department" and value in kb.departments:
+        return f"{kb.departments[value].name} ({value})"
+    if slot == "employer_kind":
+        return _lower_first(EMPLOYER_KIND_LABELS.get(value, str(value)))
+    if slot == "sector" and value in kb.sectors:
+        return f"secteur « {kb.sectors[value].label} »"
+    return str(value)
+
+
+def _lower_first(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def _plausible_age(text: str) -> int | None:
+    age = parse_age(text)
+    return age if age is not None and 0 <= age <= 120 else None
+
+
+def _situation_of(text: str) -> str | None:
+    return text if text in SITUATION_LABELS else parse_situation(text)
+
+
+def _employer_kind_of(text: str) -> str | None:
+    if text in EMPLOYER_KIND_LABELS:
+        return text
+    folded = fold(text)
+    return next((kind for kind, words in EMPLOYER_WORDS.items() if any(w in folded for w in words)), None)
+
+
 def _looks_like_a_name(text: str) -> bool:
     words = text.split()
     return 1 <= len(words) <= 3 and all(w.replace("-", "").replace("'", "").isalpha() for w in words)
@@ -387,6 +462,8 @@ def _contact_choice(text: str) -> str | None:
 
 def _sector_of(text: str) -> str | None:
     kb = load_knowledge()
+    if text in kb.sectors:
+        return text
     folded = fold(text)
     for sector in kb.sectors.values():
         if fold(sector.label) in folded or any(fold(w) in folded for w in sector.words if len(w) > 2):

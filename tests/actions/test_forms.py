@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import ValidateEmployerForm, ValidatePrescreenForm
 from actions.parsing import parse_age, parse_contact, words_to_number
+from knowledge import load_knowledge
 
 PRESCREEN = ValidatePrescreenForm()
 EMPLOYER = ValidateEmployerForm()
@@ -156,14 +157,14 @@ def test_parsers_edge_cases():
     assert parse_contact("mon mail: a.b@exemple.fr merci") == ("email", "a.b@exemple.fr")
 
 
-def run_form(form, events, slots, text):
+def run_form(form, events, slots, text, intent="inform", entities=None):
     import yaml
 
     from stack import settings
 
     domain = yaml.safe_load((settings.ROOT / "domain.yml").read_text())
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text=text, intent="inform", slots=slots, events=events)
+    tracker = make_tracker(text=text, intent=intent, slots=slots, events=events, entities=entities)
     result = asyncio.run(form.run(dispatcher, tracker, domain))
     return result, [m.get("text") or "" for m in dispatcher.messages]
 
@@ -196,3 +197,51 @@ def test_an_answer_is_still_validated_next_to_emptied_slots():
     result, messages = run_form(EMPLOYER, events[:-1] + [{"event": "slot", "name": "department", "value": "69"}],
                                 slots, "69")
     assert messages == [] and any(e["name"] == "department" and e["value"] == "69" for e in result)
+
+
+def opening(form, text, intent, entities):
+    """A form that starts, as Rasa runs its validation: after action_reset_forms emptied every slot."""
+    from actions.forms import FORM_SLOTS
+
+    events = [{"event": "user", "text": text}, {"event": "action", "name": "action_reset_forms"},
+              *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+    result, messages = run_form(form, events, {name: None for name in FORM_SLOTS}, text, intent, entities)
+    return {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"}, messages
+
+
+def test_the_prescreen_reuses_what_its_opening_message_says_and_says_so():
+    filled, messages = opening(PRESCREEN, "je veux vérifier, j'ai 45 ans, au RSA, je vise aide-soignante dans le 69",
+                               "start_prescreen", [entity("age", "45"), entity("situation", "job_seeker"),
+                                                   entity("certification", "aide-soignante"),
+                                                   entity("department", "69")])
+    assert filled == {"age": 45, "situation": "job_seeker", "target": "RNCP35830", "department": "69"}
+    assert len(messages) == 1
+    assert messages[0].startswith("Je reprends ce que vous m'avez indiqué : 45 ans, demandeur d'emploi")
+    assert "aide-soignant" in messages[0] and "(69)" in messages[0] and "recommencer" in messages[0]
+
+
+def test_what_the_opening_message_says_unclearly_is_asked_later_without_error_messages():
+    filled, messages = opening(PRESCREEN, "je veux faire le test, 250 ans, atlantis", "start_prescreen",
+                               [entity("age", "250"), entity("certification", "zzzz"),
+                                entity("department", "Atlantis"), entity("situation", "astronaute")])
+    assert filled == {} and messages == []
+
+
+def test_only_an_opening_message_fills_slots_that_were_not_asked():
+    # The same entities in an answer to nothing (intent inform) or to another question are not taken.
+    filled, messages = opening(PRESCREEN, "45 ans", "inform", [entity("age", "45")])
+    assert filled == {} and messages == []
+    events = [{"event": "user", "text": "69"}]
+    result, _ = run_form(PRESCREEN, events, {"requested_slot": "situation", "age": 30}, "69", "start_prescreen",
+                         [entity("department", "69")])
+    assert not [e for e in result if e["name"] == "department"]
+
+
+def test_the_employer_check_reuses_what_its_opening_message_says():
+    filled, messages = opening(EMPLOYER, "nous sommes une association du Rhône", "employer_check",
+                               [entity("employer_kind", "association"), entity("sector", "sanitaire_social"),
+                                entity("department", "Rhône")])
+    assert filled == {"employer_kind": "association", "sector": "sanitaire_social", "department": "69"}
+    assert messages == ["Je reprends ce que vous m'avez indiqué : association, secteur « "
+                        + load_knowledge().sectors["sanitaire_social"].label
+                        + " », Rhône (69). Si c'est inexact, écrivez « recommencer »."]

@@ -74,6 +74,23 @@ def test_the_prescreen_opens_with_its_first_question_alone(live_stack):
     assert talk(live_stack, sender, "/start_prescreen").strip() == "Commençons. Quel âge avez-vous ? (en chiffres, par exemple 34)"
 
 
+def test_what_a_candidate_says_outside_any_question_opens_a_prescreen_that_does_not_ask_it_again(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    [offer] = live_stack.say(sender, '/inform{"age":"45","situation":"job_seeker","certification":"RNCP35830"}')
+    assert "vous est accessible" in offer["text"]
+    opening = offer["buttons"][0]["payload"]
+    assert opening.startswith("/start_prescreen{")
+    text = talk(live_stack, sender, opening)
+    assert "Je reprends ce que vous m'avez indiqué : 45 ans, demandeur d'emploi" in text
+    assert "Quel âge" not in text and "Dans quel département" in text  # the next question not answered yet
+    assert "contacté(e)" in talk(live_stack, sender, "Lyon")
+    # Typed "oui" instead of the button: the same answers are reused.
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    assert "Voulez-vous commencer ?" in talk(live_stack, sender, '/inform{"age":"45"}')
+    text = talk(live_stack, sender, "oui")
+    assert "Je reprends ce que vous m'avez indiqué : 45 ans" in text and "situation" in text
+
+
 def test_a_faq_question_in_the_middle_comes_back_to_the_same_step(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34")

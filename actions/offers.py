@@ -1,0 +1,66 @@
+"""Something said outside any question ("j'ai 45 ans, je voudrais devenir aide-soignante") opens the way to
+the right check, and the check then does not ask again what the person has just said."""
+
+from __future__ import annotations
+
+import json
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import GUESS_LABELS
+from actions.safety import MENU_BUTTON, apologise_on_error
+
+# The entities each check can reuse (actions/forms.py reads them back when the check starts).
+CANDIDATE_ENTITIES = ["age", "situation", "certification", "department"]
+EMPLOYER_ENTITIES = ["employer_kind", "sector", "certification", "department"]
+# Questions whose "oui" must not be taken by an offer made after them (see `awaiting` in domain.yml).
+PENDING_ANSWERS = {"consent_candidate", "consent_employer", "delete_confirmation"}
+
+
+def said(tracker: Tracker, names: list[str]) -> dict[str, str]:
+    """The first value of each entity of `names` in the latest message."""
+    values: dict[str, str] = {}
+    for item in tracker.latest_message.get("entities") or []:
+        name, value = item.get("entity"), item.get("value")
+        if name in names and name not in values and value not in (None, ""):
+            values[name] = str(value)
+    return values
+
+
+def start_payload(intent: str, entities: dict[str, str]) -> str:
+    """`/intent{"entity":"value"}`: Rasa reads the entities of a button payload without the NLU."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+@apologise_on_error
+class ActionOfferChecks(Action):
+    def name(self) -> str:
+        return "action_offer_checks"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        candidate = said(tracker, CANDIDATE_ENTITIES)
+        employer = said(tracker, EMPLOYER_ENTITIES)
+        candidate_button = {"title": GUESS_LABELS["start_prescreen"],
+                            "payload": start_payload("start_prescreen", candidate)}
+        employer_button = {"title": GUESS_LABELS["employer_check"],
+                           "payload": start_payload("employer_check", employer)}
+        # A sector alone says nothing of who is speaking ("je voudrais travailler dans la restauration").
+        if "employer_kind" in employer and not {"age", "situation"} & set(candidate):
+            text = ("Merci pour ces précisions. En quelques questions, je peux vérifier avec vous si votre structure "
+                    "peut recruter en VAE inversée. Voulez-vous commencer ?")
+            buttons, offered = [employer_button, candidate_button], "offer_employer_check"
+        elif candidate:
+            text = ("Merci pour ces précisions. En quelques questions, je peux vérifier avec vous si un parcours de "
+                    "VAE inversée vous est accessible. Voulez-vous commencer ?")
+            buttons, offered = [candidate_button, employer_button], "offer_prescreen"
+        else:
+            text = ("Que souhaitez-vous faire ? Je peux vérifier si un parcours de VAE inversée vous est "
+                    "accessible, vérifier si une structure peut recruter avec ce dispositif, ou répondre à vos "
+                    "questions.")
+            buttons, offered = [candidate_button, employer_button], None
+        dispatcher.utter_message(text=text, buttons=buttons + [MENU_BUTTON])
+        if tracker.get_slot("awaiting") in PENDING_ANSWERS:
+            return []  # a "oui" still answers the consent or deletion question asked before
+        return [SlotSet("awaiting", offered)]

@@ -1,0 +1,78 @@
+"""Something said outside any question: the offer of the checks, and the check that reuses it."""
+
+import asyncio
+import json
+
+from action_testlib import entity, make_tracker
+from rasa_sdk.executor import CollectingDispatcher
+from test_forms import PRESCREEN, emptied, opening, run_form
+
+from actions.forms import FORM_SLOTS
+from actions.offers import ActionOfferChecks
+
+
+def offer(*entities, awaiting=None, expect_awaiting="unchanged"):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text="...", entities=list(entities), slots={"awaiting": awaiting})
+    events = asyncio.run(ActionOfferChecks().run(dispatcher, tracker, {}))
+    assert len(dispatcher.messages) == 1
+    assert events == ([] if expect_awaiting == "unchanged" else [{"event": "slot", "timestamp": None,
+                                                                   "name": "awaiting", "value": expect_awaiting}])
+    return dispatcher.messages[0]
+
+
+def payload_entities(payload: str) -> tuple[str, list[dict]]:
+    intent, _, given = payload[1:].partition("{")
+    return intent, [entity(name, value) for name, value in json.loads("{" + given).items()] if given else []
+
+
+def test_a_candidate_who_describes_themselves_is_offered_the_prescreen_with_what_they_said():
+    message = offer(entity("age", "45"), entity("situation", "job_seeker"), entity("certification", "RNCP35830"),
+                    expect_awaiting="offer_prescreen")
+    assert "parcours de VAE inversée vous est accessible. Voulez-vous commencer ?" in message["text"]
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads[0] == '/start_prescreen{"age":"45","situation":"job_seeker","certification":"RNCP35830"}'
+    assert payloads[1] == '/employer_check{"certification":"RNCP35830"}' and payloads[2] == "/help"
+    # The button opens the pre-screen with those answers already given.
+    intent, entities = payload_entities(payloads[0])
+    filled, messages = opening(PRESCREEN, payloads[0], intent, entities)
+    assert filled == {"age": 45, "situation": "job_seeker", "target": "RNCP35830"}
+    assert "45 ans" in messages[0]
+
+
+def test_an_employer_is_offered_the_employer_check_first():
+    message = offer(entity("employer_kind", "association"), entity("department", "69"),
+                    expect_awaiting="offer_employer_check")
+    assert "votre structure peut recruter" in message["text"]
+    assert message["buttons"][0]["payload"] == '/employer_check{"employer_kind":"association","department":"69"}'
+    assert message["buttons"][1]["payload"] == '/start_prescreen{"department":"69"}'
+
+
+def test_a_sector_alone_or_nothing_understood_offers_both_checks_and_the_menu():
+    message = offer(entity("sector", "restauration"), expect_awaiting=None)
+    assert message["buttons"][0]["payload"] == "/start_prescreen"
+    message = offer(expect_awaiting=None)
+    assert message["text"].startswith("Que souhaitez-vous faire ?")
+    assert [b["payload"] for b in message["buttons"]] == ["/start_prescreen", "/employer_check", "/help"]
+
+
+def test_an_offer_does_not_take_the_yes_of_a_consent_question_still_open():
+    message = offer(entity("age", "45"), awaiting="consent_candidate", expect_awaiting="unchanged")
+    assert message["buttons"][0]["payload"] == '/start_prescreen{"age":"45"}'
+
+
+def test_yes_to_the_offer_opens_the_prescreen_with_what_the_offered_message_said():
+    said = {"event": "user", "text": "j'ai 45 ans et je suis au RSA",
+            "parse_data": {"intent": {"name": "inform"},
+                           "entities": [entity("age", "45"), entity("situation", "job_seeker")]}}
+    offered = {"event": "action", "name": "action_offer_checks"}
+    yes = {"event": "user", "text": "oui", "parse_data": {"intent": {"name": "affirm"}, "entities": []}}
+    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+    slots = {name: None for name in FORM_SLOTS}
+    result, messages = run_form(PRESCREEN, [said, offered, yes, *reset], slots, "oui", "affirm")
+    assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {
+        "age": 45, "situation": "job_seeker"}
+    assert messages[0].startswith("Je reprends ce que vous m'avez indiqué : 45 ans, demandeur d'emploi")
+    # A yes to something else (here: no offer between the two messages) reuses nothing.
+    result, messages = run_form(PRESCREEN, [said, yes, *reset], slots, "oui", "affirm")
+    assert [e["name"] for e in result] == ["requested_slot"] and messages == []
