@@ -13,7 +13,15 @@ from typing import Any
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.parsing import fold, parse_age, parse_contact, parse_situation, parse_yes_no, words_to_number
+from actions.parsing import (
+    fold,
+    is_a_duration,
+    parse_age,
+    parse_contact,
+    parse_situation,
+    parse_yes_no,
+    words_to_number,
+)
 from actions.safety import apologise_on_error
 from knowledge import load_knowledge
 
@@ -256,7 +264,9 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
             if age is not None and age != current:
                 return {"age": said}
             return {}
-        return self.said_when_opening("age", "age", tracker, _plausible_age) \
+        opening_text = (opening_message(tracker) or {}).get("text") or ""
+        return self.said_when_opening("age", "age", tracker, lambda value: None if is_a_duration(opening_text, value)
+                                      else _plausible_age(value)) \
             or self.answer_for("age", tracker, lambda text, t: parse_age(entity_value(t, "age") or text))
 
     def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:

@@ -69,6 +69,15 @@ def parse_age(text: str) -> int | None:
     return words_to_number(match.group(1)) if match else None
 
 
+def is_a_duration(text: str, number) -> bool:
+    """Whether `number` appears in `text` as a length of time ("depuis 10 ans", "10 ans d'expérience"), which the
+    NLU sometimes tags as an age."""
+    folded = fold(text).replace("'", " ")
+    n = re.escape(str(number))
+    return re.search(rf"(?:depuis|pendant|durant|il y a|plus de|moins de|pres de)\s+{n}\s*ans"
+                     rf"|\b{n}\s*ans?\s+(?:d|de)\b", folded) is not None
+
+
 def parse_situation(text: str) -> str | None:
     folded = fold(text)
     for situation, pattern in SITUATION_WORDS:

@@ -227,6 +227,19 @@ def test_what_the_opening_message_says_unclearly_is_asked_later_without_error_me
     assert filled == {} and messages == []
 
 
+@pytest.mark.parametrize("text", ["je veux vérifier, j'ai 12 ans d'expérience", "je veux savoir, au RSA depuis 12 ans"])
+def test_a_length_of_time_in_the_opening_message_is_not_taken_as_the_age(text):
+    filled, messages = opening(PRESCREEN, text, "start_prescreen", [entity("age", "12")])
+    assert filled == {} and messages == []
+
+
+def test_parsers_tell_an_age_from_a_length_of_time():
+    from actions.parsing import is_a_duration
+
+    assert is_a_duration("aide à domicile depuis 10 ans", 10) and is_a_duration("il y a 3 ans", 3)
+    assert not is_a_duration("j'ai 45 ans et je suis au RSA", 45) and not is_a_duration("âgée de 45 ans", 45)
+
+
 def test_only_an_opening_message_fills_slots_that_were_not_asked():
     # The same entities in an answer to nothing (intent inform) or to another question are not taken.
     filled, messages = opening(PRESCREEN, "45 ans", "inform", [entity("age", "45")])

@@ -11,9 +11,9 @@ from actions.forms import FORM_SLOTS
 from actions.offers import ActionOfferChecks
 
 
-def offer(*entities, awaiting=None, expect_awaiting="unchanged"):
+def offer(*entities, awaiting=None, expect_awaiting="unchanged", text="..."):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text="...", entities=list(entities), slots={"awaiting": awaiting})
+    tracker = make_tracker(text=text, entities=list(entities), slots={"awaiting": awaiting})
     events = asyncio.run(ActionOfferChecks().run(dispatcher, tracker, {}))
     assert len(dispatcher.messages) == 1
     assert events == ([] if expect_awaiting == "unchanged" else [{"event": "slot", "timestamp": None,
@@ -76,3 +76,9 @@ def test_yes_to_the_offer_opens_the_prescreen_with_what_the_offered_message_said
     # A yes to something else (here: no offer between the two messages) reuses nothing.
     result, messages = run_form(PRESCREEN, [said, yes, *reset], slots, "oui", "affirm")
     assert [e["name"] for e in result] == ["requested_slot"] and messages == []
+
+
+def test_a_length_of_time_tagged_as_an_age_is_not_carried():
+    message = offer(entity("age", "10"), entity("sector", "aide_domicile"), expect_awaiting=None,
+                    text="je suis aide à domicile depuis 10 ans")
+    assert message["buttons"][0]["payload"] == "/start_prescreen"
