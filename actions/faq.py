@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import FAQ_PREFIX, ActionClarify
+from actions.offers import forget_offer
 from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
 
@@ -63,4 +64,4 @@ class ActionAnswerFaq(Action):
             logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
             return await ActionClarify().run(dispatcher, tracker, domain)
         dispatcher.utter_message(**render_message(kb, topic_id, on=clock.today()))
-        return []
+        return forget_offer(tracker)

@@ -38,6 +38,12 @@ def start_payload(intent: str, entities: dict[str, str]) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}" if entities else f"/{intent}"
 
 
+def forget_offer(tracker: Tracker) -> list[dict]:
+    """Once the conversation has moved on (a FAQ answered), a later "oui" no longer answers the offer."""
+    return [SlotSet("awaiting", None)] if tracker.get_slot("awaiting") in ("offer_prescreen", "offer_employer_check") \
+        else []
+
+
 @apologise_on_error
 class ActionOfferChecks(Action):
     def name(self) -> str:

@@ -82,3 +82,18 @@ def test_a_length_of_time_tagged_as_an_age_is_not_carried():
     message = offer(entity("age", "10"), entity("sector", "aide_domicile"), expect_awaiting=None,
                     text="je suis aide à domicile depuis 10 ans")
     assert message["buttons"][0]["payload"] == "/start_prescreen"
+
+
+def test_a_faq_answer_after_the_offer_closes_it_but_not_a_pending_consent():
+    from actions.faq import ActionAnswerFaq
+
+    def answer(awaiting):
+        tracker = make_tracker(text="combien je serais payé ?", intent="faq_salary", slots={"awaiting": awaiting})
+        dispatcher = CollectingDispatcher()
+        events = asyncio.run(ActionAnswerFaq().run(dispatcher, tracker, {}))
+        assert "SMIC" in dispatcher.messages[0]["text"]
+        return events
+
+    assert answer("offer_prescreen") == [{"event": "slot", "timestamp": None, "name": "awaiting", "value": None}]
+    assert answer("offer_employer_check") == [{"event": "slot", "timestamp": None, "name": "awaiting", "value": None}]
+    assert answer("consent_candidate") == [] and answer(None) == []

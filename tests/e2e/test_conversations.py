@@ -89,6 +89,10 @@ def test_what_a_candidate_says_outside_any_question_opens_a_prescreen_that_does_
     assert "Voulez-vous commencer ?" in talk(live_stack, sender, '/inform{"age":"45"}')
     text = talk(live_stack, sender, "oui")
     assert "Je reprends ce que vous m'avez indiqué : 45 ans" in text and "situation" in text
+    # Once a FAQ came in between, "oui" no longer answers the offer.
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, '/inform{"age":"45"}', "/faq_salary")
+    assert talk(live_stack, sender, "oui").startswith("D'accord.")
 
 
 def test_a_faq_question_in_the_middle_comes_back_to_the_same_step(live_stack):
