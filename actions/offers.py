@@ -18,6 +18,7 @@ CANDIDATE_ENTITIES = ["age", "situation", "certification", "department"]
 EMPLOYER_ENTITIES = ["employer_kind", "sector", "certification", "department"]
 # Questions whose "oui" must not be taken by an offer made after them (see `awaiting` in domain.yml).
 PENDING_ANSWERS = {"consent_candidate", "consent_employer", "delete_confirmation"}
+OFFERS = {"offer_prescreen", "offer_employer_check"}  # the values of `awaiting` this action sets
 
 
 def said(tracker: Tracker, names: list[str]) -> dict[str, str]:
@@ -40,8 +41,7 @@ def start_payload(intent: str, entities: dict[str, str]) -> str:
 
 def forget_offer(tracker: Tracker) -> list[dict]:
     """Once the conversation has moved on (a FAQ answered), a later "oui" no longer answers the offer."""
-    return [SlotSet("awaiting", None)] if tracker.get_slot("awaiting") in ("offer_prescreen", "offer_employer_check") \
-        else []
+    return [SlotSet("awaiting", None)] if tracker.get_slot("awaiting") in OFFERS else []
 
 
 @apologise_on_error

@@ -17,7 +17,7 @@ emploi ça où très aussi mais ou combien contrat diplôme salarié entreprise"
 OTHER = {
     "en": set("""the is are what where how can you your my do does to for with this that please about have need
 want find would could which who why when there english speak work i am it of""".split()),
-    "es": set("""el los las qué que cómo dónde puedo puede usted tengo quiero necesito trabajo hola gracias por
+    "es": set("""el los las qué cómo dónde puedo puede usted tengo quiero necesito trabajo hola gracias por
 para una está estoy hablas español soy busco empleo ayuda cuánto inversa""".split()),
     "de": set("""der die das und ist ich nicht wie was wo kann sie mit für ein eine arbeit hallo bitte danke
 sprechen deutsch suche möchte brauche""".split()),
@@ -35,7 +35,7 @@ REPLIES = {
     "it": "Mi dispiace, posso rispondere solo in francese, sul dispositivo francese «VAE inversée».",
     "pt": "Desculpe, só posso responder em francês, sobre o dispositivo francês «VAE inversée».",
 }
-# Several lists share a few words ("que", "posso"): a language needs this many of its own words.
+# Italian and Portuguese share "posso": a language needs this many of its own words.
 MIN_WORDS = 2
 
 
