@@ -79,6 +79,14 @@ def entity_value_in(message: dict, entity: str) -> str | None:
     return None
 
 
+def stated_value(message: dict, entity: str) -> str | None:
+    """An entity of a message that answered no question. The NLU tags "depuis 10 ans" as an age: not taken."""
+    value = entity_value_in(message, entity)
+    if entity == "age" and value and is_a_duration(message.get("text") or "", value):
+        return None
+    return value
+
+
 def opening_message(tracker: Tracker) -> dict | None:
     """When a form opens: the message whose answers it may reuse. That is the opening message itself
     ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to action_offer_checks, the message
@@ -138,7 +146,7 @@ class SharedQuestions:
         """What the message that opens the form already says ("je veux vérifier, j'ai 45 ans"), when it reads
         clearly: `parses(value)` gives the slot's value or None."""
         message = opening_message(tracker)
-        value = entity_value_in(message, entity) if message else None
+        value = stated_value(message, entity) if message else None
         parsed = parses(value) if value else None
         return {} if parsed is None else {slot: parsed}
 
@@ -264,9 +272,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
             if age is not None and age != current:
                 return {"age": said}
             return {}
-        opening_text = (opening_message(tracker) or {}).get("text") or ""
-        return self.said_when_opening("age", "age", tracker, lambda value: None if is_a_duration(opening_text, value)
-                                      else _plausible_age(value)) \
+        return self.said_when_opening("age", "age", tracker, _plausible_age) \
             or self.answer_for("age", tracker, lambda text, t: parse_age(entity_value(t, "age") or text))
 
     def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:

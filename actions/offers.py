@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import GUESS_LABELS
-from actions.parsing import is_a_duration
+from actions.forms import stated_value
 from actions.safety import MENU_BUTTON, apologise_on_error
 
 # The entities each check can reuse (actions/forms.py reads them back when the check starts).
@@ -22,16 +22,8 @@ OFFERS = {"offer_prescreen", "offer_employer_check"}  # the values of `awaiting`
 
 
 def said(tracker: Tracker, names: list[str]) -> dict[str, str]:
-    """The first value of each entity of `names` in the latest message ("depuis 10 ans" is not an age)."""
-    text = tracker.latest_message.get("text") or ""
-    values: dict[str, str] = {}
-    for item in tracker.latest_message.get("entities") or []:
-        name, value = item.get("entity"), item.get("value")
-        if name == "age" and is_a_duration(text, value):
-            continue
-        if name in names and name not in values and value not in (None, ""):
-            values[name] = str(value)
-    return values
+    """The value of each entity of `names` in the latest message, as a form would reuse it."""
+    return {name: value for name in names if (value := stated_value(tracker.latest_message, name))}
 
 
 def start_payload(intent: str, entities: dict[str, str]) -> str:
