@@ -20,6 +20,7 @@ from actions.parsing import (
     parse_contact,
     parse_situation,
     parse_yes_no,
+    says_it_is_an_age,
     words_to_number,
 )
 from actions.safety import apologise_on_error
@@ -102,6 +103,16 @@ def opening_message(tracker: Tracker) -> dict | None:
     offered = any(event.get("event") == "action" and event.get("name") == "action_offer_checks"
                   for event in tracker.events[users[-2]:users[-1]])
     return tracker.events[users[-2]].get("parse_data") or {} if offered else None
+
+
+def value_before_message(tracker: Tracker, slot: str) -> Any:
+    """The slot's value before the latest message: rasa-sdk has already put the extracted value in
+    `tracker.slots` when it calls a validate_<slot> method."""
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    for event in reversed(tracker.events[:users[-1]] if users else tracker.events):
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
 
 
 def is_digression(tracker: Tracker) -> bool:
@@ -264,10 +275,13 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
 
     # -- age -------------------------------------------------------------------------------------
     def extract_age(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        said = entity_value(tracker, "age")
+        said = stated_value(tracker.latest_message, "age")
         current = tracker.get_slot("age")
         if tracker.get_slot("requested_slot") != "age" and said and current is not None:
-            # A correction given while another question is asked: the last answer counts.
+            # A correction given while another question is asked: the last answer counts. A bare number answers
+            # that question ("75" for the department), so only a message that says it is an age corrects it.
+            if not says_it_is_an_age(tracker.latest_message.get("text") or ""):
+                return {}
             age = parse_age(said) if not said.isdigit() else int(said)
             if age is not None and age != current:
                 return {"age": said}
@@ -290,7 +304,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
             dispatcher.utter_message(text=f"« {age} » ne peut pas être un âge. Indiquez un âge entre 0 et 120 ans, "
                                           "en chiffres.")
             return {"age": None}
-        previous = tracker.get_slot("age")
+        previous = value_before_message(tracker, "age")
         if previous is not None and previous != age and tracker.get_slot("requested_slot") != "age":
             dispatcher.utter_message(text=f"C'est noté, je retiens votre dernière réponse : {age} ans "
                                           f"(au lieu de {previous} ans).")
@@ -305,8 +319,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
     def validate_situation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
         situation = _situation_of(entity_value(tracker, "situation") or "") or _situation_of(str(value or ""))
         if situation is None:
-            dispatcher.utter_message(text="Je n'ai pas compris votre situation. Choisissez celle qui vous correspond :",
-                                     buttons=situation_buttons())
+            dispatcher.utter_message(text="Je n'ai pas compris votre situation.")  # the question follows, with its buttons
             return {"situation": None}
         return {"situation": situation}
 
@@ -341,7 +354,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
             return {"contact_preference": given[0], "contact_value": given[1]}
         choice = _contact_choice(text)
         if choice is None:
-            dispatcher.utter_message(text="Choisissez comment vous préférez être contacté(e) :", buttons=contact_buttons())
+            dispatcher.utter_message(text="Je n'ai pas compris votre choix.")  # the question follows, with its buttons
             return {"contact_preference": None}
         return {"contact_preference": choice}
 
@@ -386,7 +399,7 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
     def validate_employer_kind(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         kind = _employer_kind_of(entity_value(tracker, "employer_kind") or "") or _employer_kind_of(str(value or ""))
         if kind is None:
-            dispatcher.utter_message(text="Quel type de structure êtes-vous ?", buttons=employer_kind_buttons())
+            dispatcher.utter_message(text="Je n'ai pas reconnu le type de structure.")  # the question follows
             return {"employer_kind": None}
         return {"employer_kind": kind}
 
@@ -397,7 +410,7 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
     def validate_sector(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         sector = _sector_of(entity_value(tracker, "sector") or "") or _sector_of(str(value or ""))
         if sector is None:
-            dispatcher.utter_message(text="Dans quel secteur recrutez-vous ?", buttons=sector_buttons())
+            dispatcher.utter_message(text="Je n'ai pas reconnu ce secteur.")  # the question follows, with its buttons
             return {"sector": None}
         return {"sector": sector}
 

@@ -78,6 +78,12 @@ def is_a_duration(text: str, number) -> bool:
                      rf"|\b{n}\s*ans?\s+(?:d|de)\b", folded) is not None
 
 
+def says_it_is_an_age(text: str) -> bool:
+    """Whether a message names an age ("j'ai 45 ans", "mon âge : 45") rather than giving a bare number, which
+    answers the question being asked (a department, a number of hires)."""
+    return re.search(r"\b(?:ans?|age)\b", fold(text)) is not None
+
+
 def parse_situation(text: str) -> str | None:
     folded = fold(text)
     for situation, pattern in SITUATION_WORDS:

@@ -38,14 +38,28 @@ def test_bad_ages_are_asked_again_with_what_is_expected(said, expected):
     assert len(messages) == 1 and expected in messages[0]
 
 
-def test_a_later_age_replaces_the_first_and_the_person_is_told():
-    tracker_args = {"intent": "inform", "entities": [entity("age", "45")],
-                    "slots": {"age": 17, "requested_slot": "situation"}}
-    extracted = PRESCREEN.extract_age(CollectingDispatcher(), make_tracker(text="j'ai 45 ans", **tracker_args), {})
-    assert extracted == {"age": "45"}
-    result, messages, _ = validate(PRESCREEN, "age", "45", **tracker_args)
-    assert result == {"age": 45}
-    assert "45 ans" in messages[0] and "17 ans" in messages[0]
+def answered_age(age):
+    """The events of a pre-screen where "age" was answered, the situation asked, and a new message came."""
+    return [{"event": "slot", "name": "age", "value": age}, {"event": "slot", "name": "requested_slot", "value": "situation"},
+            {"event": "user", "text": "..."}]
+
+
+def test_a_later_age_replaces_the_first_and_the_person_is_told_both():
+    slots = {"age": 17, "requested_slot": "situation", "situation": None}
+    result, messages = run_form(PRESCREEN, answered_age(17), slots, "en fait j'ai 45 ans",
+                                entities=[entity("age", "45")])
+    assert any(e["name"] == "age" and e["value"] == 45 for e in result)
+    assert any("45 ans (au lieu de 17 ans)" in m for m in messages)
+
+
+@pytest.mark.parametrize(("text", "tagged"), [("75", "75"), ("depuis 10 ans", "10")])
+def test_a_number_that_is_not_said_as_an_age_does_not_change_the_age(text, tagged):
+    slots = {"age": 52, "requested_slot": "department", "department": None}
+    events = answered_age(52)[:1] + [{"event": "slot", "name": "requested_slot", "value": "department"},
+                                     {"event": "user", "text": text}]
+    result, messages = run_form(PRESCREEN, events, slots, text, entities=[entity("age", tagged)])
+    assert not any(e["name"] == "age" for e in result)
+    assert not any("au lieu de" in m for m in messages)
 
 
 def test_a_faq_question_is_not_taken_as_the_answer():
@@ -83,11 +97,12 @@ def test_situations_from_free_text(said, situation):
     assert validate(PRESCREEN, "situation", said)[0] == {"situation": situation}
 
 
-def test_situation_from_button_entity_and_unknown_situation_offers_buttons():
+def test_situation_from_button_entity_and_unknown_situation_said_without_repeating_the_buttons():
     assert validate(PRESCREEN, "situation", '/inform', entities=[entity("situation", "student")])[0] == {
         "situation": "student"}
-    result, _, raw = validate(PRESCREEN, "situation", "bof")
-    assert result == {"situation": None} and len(raw[0]["buttons"]) == 8
+    result, messages, raw = validate(PRESCREEN, "situation", "bof")
+    # The form asks the question again right after, with its buttons: one set of buttons, not two.
+    assert result == {"situation": None} and "pas compris" in messages[0] and not raw[0].get("buttons")
 
 
 def test_cdi_amendment_is_asked_only_in_cdi_and_contact_value_only_for_phone_or_email():
@@ -258,3 +273,10 @@ def test_the_employer_check_reuses_what_its_opening_message_says():
     assert messages == ["Je reprends ce que vous m'avez indiqué : association, secteur « "
                         + load_knowledge().sectors["sanitaire_social"].label
                         + " », Rhône (69). Si c'est inexact, écrivez « recommencer »."]
+
+
+@pytest.mark.parametrize(("form", "slot"), [(EMPLOYER, "employer_kind"), (EMPLOYER, "sector"),
+                                            (PRESCREEN, "contact_preference")])
+def test_a_choice_not_understood_is_said_without_the_buttons_the_question_brings_back(form, slot):
+    result, messages, raw = validate(form, slot, "bof")
+    assert result == {slot: None} and messages[0].startswith("Je n'ai pas") and not raw[0].get("buttons")

@@ -111,6 +111,28 @@ def test_bad_answers_are_asked_again(live_stack):
     assert "situation" in talk(live_stack, sender, "dix-sept ans").lower()
 
 
+def test_a_bare_number_answers_the_question_asked_and_a_stated_age_corrects_the_age(live_stack, on_date):
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    talk(live_stack, sender, "/start_prescreen", "52", '/inform{"situation":"job_seeker"}', "aide soignante")
+    text = talk(live_stack, sender, "75")  # the department asked, not an age
+    assert "au lieu de" not in text and "contacté(e)" in text
+    text = talk(live_stack, sender, "en fait j'ai 45 ans")
+    assert "45 ans (au lieu de 52 ans)" in text and "contacté(e)" in text
+    talk(live_stack, sender, "par message ici", "passer", "oui")
+    [lead] = stored(live_stack, chat_id)[1]
+    assert lead.profile["age"] == 45 and lead.profile["department"] == "75"
+
+
+def test_a_choice_not_understood_is_said_once_and_asked_again_with_one_set_of_buttons(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, "/start_prescreen", "34")
+    replies = live_stack.say(sender, '/inform{"situation":"astronaute"}')
+    assert replies[0]["text"] == "Je n'ai pas compris votre situation."
+    assert [r["text"] for r in replies if r.get("buttons")] == ["Quelle est votre situation aujourd'hui ?"]
+
+
 def conversation_history(live_stack, sender) -> list[str]:
     """The serialised events Rasa's tracker store keeps for this conversation."""
     with sqlite3.connect(live_stack.tracker_db) as db:
