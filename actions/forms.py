@@ -97,12 +97,20 @@ def opening_message(tracker: Tracker) -> dict | None:
     intent = latest_intent(tracker)
     if intent in OPENING_INTENTS:
         return tracker.latest_message
-    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
-    if intent != "affirm" or len(users) < 2:
+    if intent != "affirm" or not asked_just_before(tracker, {"action_offer_checks"}):
         return None
-    offered = any(event.get("event") == "action" and event.get("name") == "action_offer_checks"
-                  for event in tracker.events[users[-2]:users[-1]])
-    return tracker.events[users[-2]].get("parse_data") or {} if offered else None
+    users = [event for event in tracker.events if event.get("event") == "user"]
+    return users[-2].get("parse_data") or {}
+
+
+def asked_just_before(tracker: Tracker, actions: set[str]) -> bool:
+    """Whether one of `actions` ran between the previous user message and the latest one: a "oui" then answers
+    what that action asked, not a question asked earlier in the conversation."""
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    return any(event.get("event") == "action" and event.get("name") in actions
+               for event in tracker.events[users[-2]:users[-1]])
 
 
 def value_before_message(tracker: Tracker, slot: str) -> Any:

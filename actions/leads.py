@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
-from actions.forms import FORM_SLOTS
+from actions.forms import FORM_SLOTS, asked_just_before
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
 from storage import (
@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 CONSENT_VERSION = "2026-11-26.1"
 RETENTION_DAYS = 180
 YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
+# The actions that ask for consent (action_store_lead asks again when it cannot store or is not sure of the yes).
+CONSENT_ASKERS = {"action_prescreen_verdict", "action_employer_verdict", "action_store_lead"}
 GENERAL_QUEUE = "general_queue"
 UNAVAILABLE = ("Je ne peux pas enregistrer votre demande pour le moment (problème technique de notre côté). "
                "Rien n'a été enregistré. Réessayez dans quelques minutes en répondant « oui ».")
@@ -192,8 +194,9 @@ class ActionEmployerVerdict(Action):
             lines.append("Étapes :")
             lines += [f"{i}. {step}" for i, step in enumerate(result.next_steps, 1)]
         dispatcher.utter_message(text="\n".join(lines))
-        costs = [kb.render_faq(topic, on=today).text for topic in ("employer_cost", "hiring_aids")]
-        dispatcher.utter_message(text="Coût et aides : " + " ".join(costs))
+        # The cost answer already names the main aid; the full list of aids is one button away.
+        dispatcher.utter_message(text="Coût et aides : " + kb.render_faq("employer_cost", on=today).text,
+                                 buttons=[{"title": "Les aides à l'embauche", "payload": "/faq_hiring_aids"}])
         return [SlotSet("verdict", result.verdict)] + offer_contact(dispatcher, tracker, kb, result.verdict, "employer")
 
 
@@ -209,6 +212,11 @@ class ActionStoreLead(Action):
         kb = load_knowledge()
         sponsor_key = tracker.get_slot("matched_sponsor")
         sponsor_name = kb.sponsors[sponsor_key].name if sponsor_key in kb.sponsors else None
+        if not asked_just_before(tracker, CONSENT_ASKERS):
+            # A "oui" to something else ("Avez-vous une autre question ?" after a FAQ) is not a consent.
+            dispatcher.utter_message(text="Pour être sûr de votre réponse, je vous repose la question. "
+                                          + consent_text(sponsor_name, subject), buttons=YES_NO)
+            return [SlotSet("awaiting", tracker.get_slot("awaiting"))]
         channel, channel_id = channel_of(tracker.sender_id)
         now = utcnow()
         try:

@@ -39,10 +39,22 @@ def database(request, tmp_path, monkeypatch):
         actions.db.store.cache_clear()
 
 
-def run(action, slots, text="", intent="affirm", sender="tg:42"):
+def run(action, slots, text="", intent="affirm", sender="tg:42", events=None):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, make_tracker(text=text, intent=intent, slots=slots, sender=sender), {}))
+    tracker = make_tracker(text=text, intent=intent, slots=slots, sender=sender, events=events)
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
     return events, "\n".join(m.get("text") or "" for m in dispatcher.messages), dispatcher.messages
+
+
+def said_yes_after(*actions):
+    """The conversation's events: a message, what the assistant did, then "oui"."""
+    return [{"event": "user", "text": "..."}, *({"event": "action", "name": name} for name in actions),
+            {"event": "user", "text": "oui"}]
+
+
+def consent_yes(slots, **kwargs):
+    """"oui" right after the verdict that asked for consent."""
+    return run(ActionStoreLead(), slots, events=said_yes_after("action_prescreen_verdict", "action_listen"), **kwargs)
 
 
 def count(store, model):
@@ -70,7 +82,7 @@ def test_after_the_window_the_verdict_says_so_with_alternatives(database, monkey
 def test_consent_stores_person_consent_lead_and_outbox_row_together(database, monkeypatch):
     monkeypatch.setenv("VAE_TODAY", "2025-06-01")
     slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")
-    _, text, _ = run(ActionStoreLead(), slots)
+    _, text, _ = consent_yes(slots)
     assert "c'est enregistré" in text
     with database.transaction() as s:
         lead = s.scalars(select(Lead)).one()
@@ -96,11 +108,25 @@ def test_refusal_stores_nothing(database):
     assert count(database, Person) == count(database, Lead) == 0
 
 
+def test_a_yes_to_another_question_is_not_a_consent_the_question_is_asked_again(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")
+    # "merci" -> "Avec plaisir ! Avez-vous une autre question ?" -> "oui", the consent question still open
+    events, text, messages = run(ActionStoreLead(), slots, events=said_yes_after("utter_thanks", "action_listen"))
+    assert count(database, Person) == count(database, Consent) == count(database, Lead) == 0
+    assert "je vous repose la question" in text and "Êtes-vous d'accord ?" in text
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert [(e["name"], e["value"]) for e in events] == [("awaiting", "consent_candidate")]
+    # The yes to that repeated question is a consent.
+    _, text, _ = run(ActionStoreLead(), slots, events=said_yes_after("action_store_lead", "action_listen"))
+    assert "c'est enregistré" in text and count(database, Lead) == 1
+
+
 def test_database_down_gives_a_clear_answer_and_keeps_the_question_open(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/nothing?connect_timeout=2")
     actions.db.store.cache_clear()
     try:
-        events, text, _ = run(ActionStoreLead(), dict(CANDIDATE, awaiting="consent_candidate",
+        events, text, _ = consent_yes(dict(CANDIDATE, awaiting="consent_candidate",
                                                       matched_sponsor="demo-of-sante-lyon"))
     finally:
         actions.db.store.cache_clear()
@@ -111,7 +137,7 @@ def test_database_down_gives_a_clear_answer_and_keeps_the_question_open(monkeypa
 
 def test_my_data_then_delete(database, monkeypatch):
     monkeypatch.setenv("VAE_TODAY", "2025-06-01")
-    run(ActionStoreLead(), dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
+    consent_yes(dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
     _, text, _ = run(ActionShowMyData(), {}, intent="my_data")
     assert "Sarah" in text and "0612345678" in text
     events, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"})
@@ -127,7 +153,7 @@ def test_my_data_then_delete(database, monkeypatch):
 
 def test_another_person_sees_nothing_of_the_first(database, monkeypatch):
     monkeypatch.setenv("VAE_TODAY", "2025-06-01")
-    run(ActionStoreLead(), dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
+    consent_yes(dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
     _, text, _ = run(ActionShowMyData(), {}, intent="my_data", sender="tg:99")
     assert "aucune donnée" in text
 
@@ -137,6 +163,7 @@ def test_employer_verdicts(database, monkeypatch):
     _, text, _ = run(ActionEmployerVerdict(), {"employer_kind": "private", "sector": "sanitaire_social",
                                                "target": "RNCP35830", "hires": 2, "department": "69"})
     assert "Vous pouvez recruter" in text and "9" in text
+    assert text.count("2 000 €") == 1  # the aid is said once, the full list of aids is a button away
     _, text, _ = run(ActionEmployerVerdict(), {"employer_kind": "public", "sector": "sanitaire_social",
                                                "target": "RNCP35830", "hires": 2, "department": "69"})
     assert "ne pouvez pas recruter" in text and "priv" in text
