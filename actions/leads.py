@@ -330,10 +330,12 @@ class ActionAskDeleteConfirmation(Action):
         return "action_confirm_deletion"
 
     def run(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(text="Voulez-vous vraiment supprimer toutes les données que j'ai enregistrées sur "
-                                      "vous, ainsi que l'historique de notre conversation ? Les demandes transmises "
-                                      "seront anonymisées.", buttons=YES_NO)
+        dispatcher.utter_message(text=DELETE_QUESTION, buttons=YES_NO)
         return [SlotSet("awaiting", "delete_confirmation")]
+
+
+DELETE_QUESTION = ("Voulez-vous vraiment supprimer toutes les données que j'ai enregistrées sur vous, ainsi que "
+                   "l'historique de notre conversation ? Les demandes transmises seront anonymisées.")
 
 
 @apologise_on_error
@@ -342,6 +344,11 @@ class ActionDeleteMyData(Action):
         return "action_delete_my_data"
 
     def run(self, dispatcher, tracker, domain):
+        if not asked_just_before(tracker, {"action_confirm_deletion", "action_delete_my_data"}):
+            # A "oui" to something else said since the question does not erase anything.
+            dispatcher.utter_message(text="Pour être sûr de votre réponse, je vous repose la question. "
+                                          + DELETE_QUESTION, buttons=YES_NO)
+            return [SlotSet("awaiting", "delete_confirmation")]
         channel, channel_id = channel_of(tracker.sender_id)
         try:
             with store().transaction() as session:

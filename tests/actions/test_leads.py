@@ -140,7 +140,14 @@ def test_my_data_then_delete(database, monkeypatch):
     consent_yes(dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
     _, text, _ = run(ActionShowMyData(), {}, intent="my_data")
     assert "Sarah" in text and "0612345678" in text
-    events, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"})
+    # A "oui" that answers another question (asked since) erases nothing and asks again.
+    events, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"},
+                          events=said_yes_after("action_confirm_deletion", "action_listen")[:-1]
+                          + said_yes_after("action_answer_faq", "action_listen"))
+    assert "je vous repose la question" in text and count(database, Consent) == 1
+    assert [(e["name"], e["value"]) for e in events] == [("awaiting", "delete_confirmation")]
+    events, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"},
+                          events=said_yes_after("action_confirm_deletion", "action_listen"))
     assert "C'est fait" in text and "historique" in text
     assert (events[0]["name"], events[0]["value"]) == ("forget_conversation", True)
     _, text, _ = run(ActionShowMyData(), {}, intent="my_data")
