@@ -9,7 +9,7 @@ import os
 import sys
 from typing import BinaryIO, TextIO
 
-from bot.language import foreign_reply
+from bot.language import local_reply
 from bot.rasa_client import BotMessage, Button, RasaClient, RasaUnavailable
 
 MAX_MESSAGE_CHARS = 4000  # Telegram's own limit is 4096: behave the same in the console
@@ -111,7 +111,7 @@ class ConsoleChat:
         if len(line) > MAX_MESSAGE_CHARS:
             line = line[:MAX_MESSAGE_CHARS]
             self.say(f"(Message long : seuls les {MAX_MESSAGE_CHARS} premiers caractères sont pris en compte.)")
-        if reply := foreign_reply(line):
+        if reply := local_reply(line):
             self.say(BOT_PREFIX + reply)
             return
         try:

@@ -1,4 +1,7 @@
-"""A message clearly written in another language gets a short answer that its writer can read.
+"""Messages the assistant cannot read get a short answer here, without the NLU.
+
+A message clearly written in another language gets a short answer that its writer can read; a message without
+a single letter or digit (emoji, punctuation) gets a request for words, instead of the out-of-scope answer.
 
 The NLU is trained on French only: "¿qué es la VAE inversa?" would otherwise get some French answer
 picked at random. Only clear cases count: at least two common words of one other language and few
@@ -35,6 +38,8 @@ REPLIES = {
     "it": "Mi dispiace, posso rispondere solo in francese, sul dispositivo francese «VAE inversée».",
     "pt": "Desculpe, só posso responder em francês, sobre o dispositivo francês «VAE inversée».",
 }
+WORDLESS_REPLY = ("Merci ! Je ne lis que les mots : écrivez votre question, ou votre réponse (par exemple « oui » "
+                  "ou « non »). Écrivez « menu » pour voir ce que je sais faire.")
 # Italian and Portuguese share "posso": a language needs this many of its own words.
 MIN_WORDS = 2
 
@@ -59,3 +64,10 @@ def foreign_reply(text: str) -> str | None:
     if lang is None:
         return None
     return f"{REPLY_FR}\n{REPLIES.get(lang, REPLIES['en'])}"
+
+
+def local_reply(text: str) -> str | None:
+    """The answer to a message the NLU cannot read (no words at all, or another language); None otherwise."""
+    if text.strip() and not any(c.isalnum() for c in text):
+        return WORDLESS_REPLY
+    return foreign_reply(text)

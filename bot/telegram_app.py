@@ -36,7 +36,7 @@ from telegram.ext import (
 
 from bot import sponsors
 from bot.console import UNAVAILABLE
-from bot.language import foreign_reply
+from bot.language import local_reply
 from bot.outbox import mark_chat_blocked, outbox_job
 from bot.rasa_client import AsyncRasaClient, BotMessage, Button, RasaUnavailable
 from bot.ratelimit import CapAwareRateLimiter
@@ -264,7 +264,7 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = update.effective_message.text
-    if reply := foreign_reply(text):
+    if reply := local_reply(text):
         await reply_once(update, context, reply)
         return
     await converse(update, context, text)

@@ -96,6 +96,13 @@ def test_a_message_in_another_language_is_answered_without_the_assistant(rest):
     assert [r["message"] for r in rest.received] == ["bonjour"]
 
 
+def test_a_message_without_words_is_answered_without_the_assistant(rest):
+    rest.reply = [{"recipient_id": "x", "text": "D'accord."}]
+    code, output = chat_with(rest, "😀🎉\n👍 oui\n".encode())
+    assert output.count("Je ne lis que les mots") == 1
+    assert [r["message"] for r in rest.received] == ["👍 oui"]
+
+
 def test_very_long_line_is_cut_and_the_user_told(rest):
     code, output = chat_with(rest, ("é" * 5000 + "\n").encode())
     assert len(rest.received[0]["message"]) == MAX_MESSAGE_CHARS

@@ -1,8 +1,8 @@
-"""Messages in another language: recognised only when clear, and answered in French and in that language."""
+"""Messages the NLU cannot read: another language, recognised only when clear, and messages without words."""
 
 import pytest
 
-from bot.language import REPLY_FR, foreign_language, foreign_reply
+from bot.language import REPLY_FR, WORDLESS_REPLY, foreign_language, foreign_reply, local_reply
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,9 @@ def test_the_reply_is_in_french_then_in_the_language_of_the_message():
     reply = foreign_reply("¿hablas español?")
     assert reply.startswith(REPLY_FR) and "solo puedo responder en francés" in reply
     assert "only answer in French" in foreign_reply("كيف أجد عملا")
+
+
+@pytest.mark.parametrize(("text", "local"), [("😀", True), ("👍🎉 !!", True), ("?", True), ("...", True),
+                                             ("👍 oui", False), ("34", False), ("bonjour 😀", False), ("", False)])
+def test_messages_without_a_letter_or_digit_are_answered_here(text, local):
+    assert (local_reply(text) == WORDLESS_REPLY) is local

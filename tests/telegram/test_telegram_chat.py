@@ -9,6 +9,7 @@ from conftest import wait_for
 from fakebotapi import callback, message, my_chat_member
 from telegram import Update
 
+from bot.language import WORDLESS_REPLY
 from bot.telegram_app import (
     CONTACT,
     EDITED,
@@ -198,6 +199,15 @@ async def test_a_message_in_another_language_gets_an_answer_it_can_read(api, ras
     await wait_for(lambda: api.sent(CHAT) and rasa.received)
     [reply] = api.texts(CHAT)
     assert reply.startswith("Je ne réponds qu'en français") and "solo puedo responder en francés" in reply
+    assert [r["message"] for r in rasa.received] == ["bonjour"]
+
+
+async def test_a_message_of_emoji_only_asks_for_words(api, rasa, chat_store, make_bot):
+    await make_bot(chat_store)
+    api.push(message(CHAT, "👍👍"))
+    api.push(message(CHAT + 1, "bonjour"))
+    await wait_for(lambda: api.sent(CHAT) and rasa.received)
+    assert api.texts(CHAT) == [WORDLESS_REPLY]
     assert [r["message"] for r in rasa.received] == ["bonjour"]
 
 
