@@ -289,12 +289,23 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not update.effective_chat or update.effective_chat.type != "private":
         await query.answer()
         return
-    payload = context.application.bot_data["callbacks"].decode(data)
+    payload = context.application.bot_data["callbacks"].decode(data) or pressed_button_title(query)
     if payload is None:
         await query.answer(EXPIRED_BUTTON, show_alert=True)
         return
     await query.answer()
     await converse(update, context, payload)
+
+
+def pressed_button_title(query) -> str | None:
+    """A short id forgotten since a restart: the title of the pressed button says the same in words
+    ("Vérifier si je suis concerné(e)"), so it goes to the assistant as if typed."""
+    markup = query.message.reply_markup if query.message else None
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if button.callback_data == query.data and button.text.strip(" …"):
+                return button.text
+    return None
 
 
 async def reply_once(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:

@@ -238,11 +238,13 @@ def message(chat_id: int, text: str | None = None, **extra) -> dict:
     return {"message": msg}
 
 
-def callback(chat_id: int, data: str, message_id: int = 1) -> dict:
+def callback(chat_id: int, data: str, message_id: int = 1, keyboard: list[dict] | None = None) -> dict:
+    """A button pressed under message `message_id`, whose inline keyboard (one button per row) is `keyboard`."""
+    markup = {"reply_markup": {"inline_keyboard": [[button] for button in keyboard]}} if keyboard else {}
     return {"callback_query": {
         "id": f"cb{next(_ids)}", "from": user(chat_id), "chat_instance": "ci", "data": data,
         "message": {"message_id": message_id, "date": int(time.time()), "chat": private_chat(chat_id),
-                    "from": BOT_USER, "text": "…"},
+                    "from": BOT_USER, "text": "…", **markup},
     }}
 
 

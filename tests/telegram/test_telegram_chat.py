@@ -79,6 +79,12 @@ async def test_buttons_and_every_callback_query_is_answered(api, rasa, chat_stor
     assert rasa.messages()[1:] == [long_payload, "/affirm"]
     alerts = [c.params for c in api.called("answerCallbackQuery") if c.params.get("text")]
     assert len(alerts) == 1 and "plus valable" in alerts[0]["text"]
+    # A forgotten short id under a keyboard Telegram sends back: the pressed button's title goes, as if typed.
+    keyboard = [{"text": "Oui", "callback_data": "/affirm"},
+                {"text": "Vérifier si je suis concerné(e)", "callback_data": "k:fromlastweek"}]
+    api.push(callback(CHAT, "k:fromlastweek", keyboard=keyboard))
+    await wait_for(lambda: len(rasa.received) == 4)
+    assert rasa.messages()[-1] == "Vérifier si je suis concerné(e)"
 
 
 async def test_text_is_escaped_and_long_answers_are_split(api, rasa, chat_store, make_bot):
