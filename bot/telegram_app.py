@@ -13,7 +13,7 @@ import logging
 import os
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -71,6 +71,7 @@ SLOW_DOWN = (
 )
 SORRY = "Désolé, un problème technique m'a empêché de répondre. Réessayez dans un instant, ou /aide."
 EXPIRED_BUTTON = "Ce bouton n'est plus valable. Écrivez votre question, ou /aide pour le menu."
+SEEN_UPDATES = 10_000  # update ids remembered to drop a repeated delivery
 ROLE_QUESTION = "Pour vous orienter, vous êtes :"
 ROLE_BUTTONS = [
     Button("Candidat·e (je cherche un emploi ou une certification)", "/start_prescreen"),
@@ -164,8 +165,24 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self.flood = flood
         self.application: Application | None = None
         self._locks: dict[int, list] = {}
+        self._seen: OrderedDict[int, None] = OrderedDict()  # the latest update ids, oldest first
+
+    def _already_seen(self, update: object) -> bool:
+        """Telegram delivers an update again when its receipt was not confirmed (a webhook answered too late, a
+        crash between polls): a second "oui" or "34" would answer the next question."""
+        if not isinstance(update, Update):
+            return False
+        if update.update_id in self._seen:
+            return True
+        self._seen[update.update_id] = None
+        if len(self._seen) > SEEN_UPDATES:
+            self._seen.popitem(last=False)
+        return False
 
     async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+        if self._already_seen(update):
+            coroutine.close()
+            return
         chat_id = _chat_id(update)
         if chat_id is None:
             await coroutine

@@ -217,6 +217,17 @@ async def test_a_message_of_emoji_only_asks_for_words(api, rasa, chat_store, mak
     assert [r["message"] for r in rasa.received] == ["bonjour"]
 
 
+async def test_an_update_delivered_twice_is_answered_once(api, rasa, chat_store, make_bot):
+    # Both copies wait in the queue before the bot starts, so one getUpdates returns them together.
+    first = api.push(message(CHAT, "34"))
+    api.push({**message(CHAT, "34"), "update_id": first})
+    api.push(message(CHAT, "Lyon"))
+    await make_bot(chat_store)
+    await wait_for(lambda: len(api.sent(CHAT)) == 2)
+    await asyncio.sleep(0.3)  # a third reply would come now
+    assert rasa.messages() == ["34", "Lyon"] and len(api.sent(CHAT)) == 2
+
+
 async def test_rasa_down_gives_an_apology(api, rasa, chat_store, make_bot):
     rasa.status = 500
     await make_bot(chat_store)
