@@ -273,6 +273,9 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         return "validate_prescreen_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        age = tracker.get_slot("age")
+        if isinstance(age, (int, float)) and age < load_knowledge().programme.min_age:
+            return ["age"]  # no other answer can change the verdict: give it now
         slots = ["age", "situation"]
         if tracker.get_slot("situation") == "employee_cdi":
             slots.append("cdi_amendment")

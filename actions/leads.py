@@ -151,8 +151,10 @@ class ActionPrescreenVerdict(Action):
         today = clock.today()
         result = kb.assess(candidate_profile(tracker), on=today)
         lines = [VERDICT_TITLES[result.verdict]]
-        lines += render_checks(result.checks)
-        if result.conditions:
+        # Not eligible: the reasons only; what is still unknown no longer matters.
+        failed = [check for check in result.checks if check.status == "fail"]
+        lines += render_checks(failed if result.verdict == "not_eligible" else result.checks)
+        if result.conditions and result.verdict != "not_eligible":
             lines.append("Conditions à connaître :")
             lines += [f"• {condition}" for condition in result.conditions]
         if result.verdict == "window_closed":

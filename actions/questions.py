@@ -36,10 +36,29 @@ QUESTIONS = {
 }
 
 
+# After the validation has just shown choices of sectors or certifications, a second question would compete.
+TARGET_FOLLOW_UP = "Choisissez ci-dessus, ou écrivez directement le métier ou le diplôme visé."
+
+
+def choices_just_shown(tracker) -> bool:
+    """Whether the assistant's latest message of this turn offers sectors or certifications to choose from."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return any(b.get("payload", "").startswith(('/inform{"sector"', '/inform{"certification"'))
+                       for b in buttons)
+    return False
+
+
 def _ask_action(slot: str) -> type[Action]:
     text, buttons = QUESTIONS[slot]
 
     def run(self, dispatcher: CollectingDispatcher, tracker, domain):
+        if slot == "target" and choices_just_shown(tracker):
+            dispatcher.utter_message(text=TARGET_FOLLOW_UP)
+            return []
         dispatcher.utter_message(text=text, buttons=buttons() if buttons else [])
         return []
 

@@ -79,6 +79,13 @@ def test_after_the_window_the_verdict_says_so_with_alternatives(database, monkey
     assert "28 février 2026" in text and "France VAE" in text
 
 
+def test_not_eligible_gives_its_reasons_only(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    _, text, _ = run(ActionPrescreenVerdict(), {"age": 15})
+    assert "vous ne remplissez pas toutes les conditions" in text and "au moins 16 ans" in text
+    assert "n'est pas indiqué" not in text and "Conditions à connaître" not in text
+
+
 def test_consent_stores_person_consent_lead_and_outbox_row_together(database, monkeypatch):
     monkeypatch.setenv("VAE_TODAY", "2025-06-01")
     slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")

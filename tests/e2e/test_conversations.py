@@ -145,6 +145,26 @@ def test_a_choice_not_understood_is_said_once_and_asked_again_with_one_set_of_bu
     assert [r["text"] for r in replies if r.get("buttons")] == ["Quelle est votre situation aujourd'hui ?"]
 
 
+def test_under_16_the_verdict_comes_at_once_with_its_reason_only(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    text = talk(live_stack, sender, "/start_prescreen", "15")
+    assert "vous ne remplissez pas toutes les conditions" in text and "au moins 16 ans" in text
+    assert "situation" not in text and "n'est pas indiqué" not in text  # no more questions, no unknowns listed
+
+
+def test_choices_of_sectors_then_certifications_are_not_followed_by_a_second_question(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, "/start_prescreen", "34", '/inform{"situation":"job_seeker"}')
+    replies = live_stack.say(sender, "je ne sais pas")
+    assert "Dans quel secteur" in replies[0]["text"] and replies[0]["buttons"]
+    assert [r["text"] for r in replies[1:]] == ["Choisissez ci-dessus, ou écrivez directement le métier ou le diplôme visé."]
+    replies = live_stack.say(sender, '/inform{"sector":"sanitaire_social"}')
+    assert any('"RNCP35830"' in b["payload"] for b in replies[0]["buttons"])
+    assert "Quel métier" not in " ".join(r["text"] for r in replies)
+    # After a FAQ answer, the question itself comes back.
+    assert "Quel métier ou quel diplôme visez-vous ?" in talk(live_stack, sender, "/faq_salary")
+
+
 def conversation_history(live_stack, sender) -> list[str]:
     """The serialised events Rasa's tracker store keeps for this conversation."""
     with sqlite3.connect(live_stack.tracker_db) as db:
