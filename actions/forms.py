@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.parsing import (
     fold,
+    hires_in,
     is_a_duration,
     parse_age,
     parse_contact,
@@ -24,7 +25,7 @@ from actions.parsing import (
     words_to_number,
 )
 from actions.safety import apologise_on_error
-from knowledge import load_knowledge
+from knowledge import clock, load_knowledge
 
 FORM_SLOTS = [
     "age", "situation", "cdi_amendment", "target", "department", "contact_preference", "contact_value",
@@ -403,6 +404,14 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
     def name(self) -> str:
         return "validate_employer_form"
 
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        kind = tracker.get_slot("employer_kind")
+        if kind in EMPLOYER_KIND_LABELS:  # rasa-sdk also calls this before validation, with the raw answer
+            checks = load_knowledge().check_employer(kind, on=clock.today()).checks
+            if any(c.rule == "employer_kind" and c.status == "fail" for c in checks):
+                return ["employer_kind"]  # a public employer cannot use the contract: the verdict comes now
+        return domain_slots
+
     def extract_employer_kind(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return self.said_when_opening("employer_kind", "employer_kind", tracker, _employer_kind_of) \
             or self.answer_for("employer_kind", tracker, lambda text, t: entity_value(t, "employer_kind"))
@@ -426,6 +435,10 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
         return {"sector": sector}
 
     def extract_hires(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        message = opening_message(tracker)  # "je voudrais recruter 3 personnes à Lille" (no entity for it)
+        said = hires_in(message.get("text") or "") if message else None
+        if said and 1 <= said <= MAX_HIRES:
+            return {"hires": said}
         return self.answer_for("hires", tracker, lambda text, t: parse_age(text))
 
     def validate_hires(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
@@ -461,6 +474,8 @@ def describe(slot: str, value: Any) -> str:
         return _lower_first(EMPLOYER_KIND_LABELS.get(value, str(value)))
     if slot == "sector" and value in kb.sectors:
         return f"secteur « {kb.sectors[value].label} »"
+    if slot == "hires":
+        return f"{value} recrutement{'s' if int(value) > 1 else ''}"
     return str(value)
 
 

@@ -187,18 +187,20 @@ class ActionEmployerVerdict(Action):
         today = clock.today()
         result = kb.check_employer(tracker.get_slot("employer_kind"), on=today, sector=tracker.get_slot("sector"),
                                    target=tracker.get_slot("target"))
+        excluded = result.verdict == "not_eligible"  # the reasons only, then what to do instead
         lines = [EMPLOYER_TITLES[result.verdict]]
-        lines += render_checks(result.checks)
-        if result.conditions:
+        lines += render_checks([c for c in result.checks if c.status == "fail"] if excluded else result.checks)
+        if result.conditions and not excluded:
             lines.append("Conditions :")
             lines += [f"• {condition}" for condition in result.conditions]
         if result.next_steps:
             lines.append("Étapes :")
             lines += [f"{i}. {step}" for i, step in enumerate(result.next_steps, 1)]
         dispatcher.utter_message(text="\n".join(lines))
-        # The cost answer already names the main aid; the full list of aids is one button away.
-        dispatcher.utter_message(text="Coût et aides : " + kb.render_faq("employer_cost", on=today).text,
-                                 buttons=[{"title": "Les aides à l'embauche", "payload": "/faq_hiring_aids"}])
+        if not excluded:
+            # The cost answer already names the main aid; the full list of aids is one button away.
+            dispatcher.utter_message(text="Coût et aides : " + kb.render_faq("employer_cost", on=today).text,
+                                     buttons=[{"title": "Les aides à l'embauche", "payload": "/faq_hiring_aids"}])
         return [SlotSet("verdict", result.verdict)] + offer_contact(dispatcher, tracker, kb, result.verdict, "employer")
 
 

@@ -78,6 +78,16 @@ def is_a_duration(text: str, number) -> bool:
                      rf"|\b{n}\s*ans?\s+(?:d|de)\b", folded) is not None
 
 
+HIRES = re.compile(r"(?:recrut|embauch|engag)\w*\s+(?:de\s+|d\s+)?(\d{1,4})\b"
+                   r"|\b(\d{1,4})\s+(?:personnes?|postes?|candidat\w*|recrues?|recrutements?|embauches?)\b")
+
+
+def hires_in(text: str) -> int | None:
+    """The number of hires a sentence states ("je voudrais recruter 3 personnes", "2 postes à pourvoir")."""
+    match = HIRES.search(fold(text).replace("'", " "))
+    return int(match.group(1) or match.group(2)) if match else None
+
+
 def says_it_is_an_age(text: str) -> bool:
     """Whether a message names an age ("j'ai 45 ans", "mon âge : 45") rather than giving a bare number, which
     answers the question being asked (a department, a number of hires)."""

@@ -235,6 +235,24 @@ def test_the_prescreen_reuses_what_its_opening_message_says_and_says_so():
     assert "aide-soignant" in messages[0] and "(69)" in messages[0] and "recommencer" in messages[0]
 
 
+def test_the_employer_check_reuses_the_number_of_hires_its_opening_message_states():
+    filled, messages = opening(EMPLOYER, "nous sommes 30 salariés, association d'aide à domicile, on voudrait "
+                                         "recruter 3 personnes à Lille", "employer_check",
+                               [entity("employer_kind", "association"), entity("sector", "aide_domicile"),
+                                entity("department", "Lille")])
+    assert filled == {"employer_kind": "association", "sector": "aide_domicile", "hires": 3, "department": "59"}
+    assert "3 recrutements" in messages[0]
+
+
+@pytest.mark.parametrize(("text", "hires"), [("on cherche à embaucher 2 aides-soignants", 2),
+                                             ("2 postes à pourvoir", 2), ("nous sommes 30 salariés", None),
+                                             ("j'ai 45 ans", None), ("recruter des gens", None)])
+def test_a_number_of_hires_is_read_only_when_the_sentence_says_so(text, hires):
+    from actions.parsing import hires_in
+
+    assert hires_in(text) == hires
+
+
 def test_what_the_opening_message_says_unclearly_is_asked_later_without_error_messages():
     filled, messages = opening(PRESCREEN, "je veux faire le test, 250 ans, atlantis", "start_prescreen",
                                [entity("age", "250"), entity("certification", "zzzz"),
@@ -280,3 +298,12 @@ def test_the_employer_check_reuses_what_its_opening_message_says():
 def test_a_choice_not_understood_is_said_without_the_buttons_the_question_brings_back(form, slot):
     result, messages, raw = validate(form, slot, "bof")
     assert result == {slot: None} and messages[0].startswith("Je n'ai pas") and not raw[0].get("buttons")
+
+
+@pytest.mark.parametrize(("kind", "asked"), [("public", ["employer_kind"]), ("private", None), ("une mairie", None),
+                                             (None, None)])
+def test_a_public_employer_is_asked_nothing_more(kind, asked):
+    # rasa-sdk also calls required_slots before validation: the raw answer ("une mairie") must not break it.
+    every = ["employer_kind", "sector", "target", "hires", "department"]
+    tracker = make_tracker(slots={"employer_kind": kind})
+    assert asyncio.run(EMPLOYER.required_slots(every, CollectingDispatcher(), tracker, {})) == (asked or every)

@@ -181,6 +181,10 @@ def test_employer_verdicts(database, monkeypatch):
     _, text, _ = run(ActionEmployerVerdict(), {"employer_kind": "public", "sector": "sanitaire_social",
                                                "target": "RNCP35830", "hires": 2, "department": "69"})
     assert "ne pouvez pas recruter" in text and "priv" in text
+    # Asked as soon as the kind is known: the reason, what to do instead, and nothing about costs or unknowns.
+    _, text, _ = run(ActionEmployerVerdict(), {"employer_kind": "public"})
+    assert "ne pouvez pas recruter" in text and "VAE classique" in text
+    assert "Coût et aides" not in text and "?" not in [line[:1] for line in text.splitlines()]
 
 
 @pytest.mark.parametrize(("age", "bracket"), [(16, "16-17 ans"), (25, "18-25 ans"), (26, "26-44 ans"),

@@ -152,6 +152,12 @@ def test_under_16_the_verdict_comes_at_once_with_its_reason_only(live_stack):
     assert "situation" not in text and "n'est pas indiqué" not in text  # no more questions, no unknowns listed
 
 
+def test_a_public_employer_gets_the_verdict_without_further_questions(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    text = talk(live_stack, sender, "/employer_check", '/inform{"employer_kind":"public"}')
+    assert "ne pouvez pas recruter" in text and "secteur" not in text.lower()
+
+
 def test_choices_of_sectors_then_certifications_are_not_followed_by_a_second_question(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34", '/inform{"situation":"job_seeker"}')
