@@ -41,6 +41,8 @@ RETENTION_DAYS = 180
 YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
 # The actions that ask for consent (action_store_lead asks again when it cannot store or is not sure of the yes).
 CONSENT_ASKERS = {"action_prescreen_verdict", "action_employer_verdict", "action_store_lead"}
+DELETE_QUESTION = ("Voulez-vous vraiment supprimer toutes les données que j'ai enregistrées sur vous, ainsi que "
+                   "l'historique de notre conversation ? Les demandes transmises seront anonymisées.")
 GENERAL_QUEUE = "general_queue"
 UNAVAILABLE = ("Je ne peux pas enregistrer votre demande pour le moment (problème technique de notre côté). "
                "Rien n'a été enregistré. Réessayez dans quelques minutes en répondant « oui ».")
@@ -336,10 +338,6 @@ class ActionAskDeleteConfirmation(Action):
     def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(text=DELETE_QUESTION, buttons=YES_NO)
         return [SlotSet("awaiting", "delete_confirmation")]
-
-
-DELETE_QUESTION = ("Voulez-vous vraiment supprimer toutes les données que j'ai enregistrées sur vous, ainsi que "
-                   "l'historique de notre conversation ? Les demandes transmises seront anonymisées.")
 
 
 @apologise_on_error
