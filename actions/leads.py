@@ -11,11 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
-from actions.forms import FORM_SLOTS, asked_just_before
+from actions.forms import FORM_SLOTS, asked_just_before, latest_intent
+from actions.offers import OFFERS
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
 from storage import (
@@ -136,10 +137,16 @@ class ActionResetForms(Action):
     def run(self, dispatcher, tracker, domain):
         # requested_slot too: a stale one would make the next form read its opening message as an answer.
         resets = [SlotSet(slot, None) for slot in FORM_SLOTS + ["awaiting", "requested_slot"]]
-        if (tracker.latest_message.get("intent") or {}).get("name") in ("stop", "goodbye"):
+        if latest_intent(tracker) in ("stop", "goodbye"):
             # The person leaves a form ("j'arrête ici et je n'enregistre rien"): their answers, a phone number
             # perhaps, leave the conversation history too.
             return forget_conversation() + [SlotSet("requested_slot", None)]
+        if latest_intent(tracker) == "affirm" and tracker.get_slot("awaiting") in OFFERS \
+                and not asked_just_before(tracker, {"action_offer_checks"}):
+            # This "oui" answers what was said since the offer ("Avez-vous une autre question ?"), not the offer:
+            # no check starts (the listen replaces the form that the rule predicts).
+            dispatcher.utter_message(response="utter_ok")
+            return resets + [FollowupAction("action_listen")]
         return resets
 
 

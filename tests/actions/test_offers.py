@@ -97,3 +97,19 @@ def test_a_faq_answer_after_the_offer_closes_it_but_not_a_pending_consent():
     assert answer("offer_prescreen") == [{"event": "slot", "timestamp": None, "name": "awaiting", "value": None}]
     assert answer("offer_employer_check") == [{"event": "slot", "timestamp": None, "name": "awaiting", "value": None}]
     assert answer("consent_candidate") == [] and answer(None) == []
+
+
+def test_a_yes_to_what_was_said_after_the_offer_starts_no_check():
+    from actions.leads import ActionResetForms
+
+    def reset(*between):
+        events = [{"event": "user", "text": "j'ai 45 ans"}, {"event": "action", "name": "action_offer_checks"},
+                  *between, {"event": "user", "text": "oui"}]
+        tracker = make_tracker(text="oui", intent="affirm", slots={"awaiting": "offer_prescreen"}, events=events)
+        dispatcher = CollectingDispatcher()
+        result = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
+        return [e for e in result if e["event"] == "followup"], dispatcher.messages
+
+    assert reset() == ([], [])  # the yes answers the offer: the rule opens the form
+    followup, messages = reset({"event": "user", "text": "merci"}, {"event": "action", "name": "utter_thanks"})
+    assert [e["name"] for e in followup] == ["action_listen"] and messages[0]["response"] == "utter_ok"

@@ -105,6 +105,11 @@ def test_what_a_candidate_says_outside_any_question_opens_a_prescreen_that_does_
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, '/inform{"age":"45"}', "/faq_salary")
     assert talk(live_stack, sender, "oui").startswith("D'accord.")
+    # Nor after "merci" ("Avec plaisir ! Avez-vous une autre question ?"): the yes answers that question.
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, '/inform{"age":"45"}', "/thanks")
+    assert talk(live_stack, sender, "oui").startswith("D'accord. Dites-moi si vous avez une autre question")
+    assert "SMIC" in talk(live_stack, sender, "/faq_salary")  # and the conversation goes on
 
 
 def test_a_faq_question_in_the_middle_comes_back_to_the_same_step(live_stack):
