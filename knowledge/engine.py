@@ -176,7 +176,7 @@ class KnowledgeBase:
             checks.append(self._check(rule, "pass", "not_concerned"))
 
         # target
-        target_cert, kind, target_checks, target_missing, target_conditions = self._target_checks(p)
+        target_cert, kind, target_checks, target_missing, target_conditions = self._target_checks(p, on)
         checks += target_checks
         missing += target_missing
         conditions += target_conditions
@@ -200,7 +200,7 @@ class KnowledgeBase:
         verdict = decide(checks, missing)
         return Assessment(verdict, checks, _dedupe(conditions), missing, on, target_cert)
 
-    def _target_checks(self, p: Mapping[str, Any]):
+    def _target_checks(self, p: Mapping[str, Any], on: date):
         rule = self.rules["target_kind"]
         target = p.get("target")
         kind = p.get("target_kind")
@@ -220,6 +220,11 @@ class KnowledgeBase:
         else:
             shown = cert.title if cert else target
             checks.append(self._check(rule, "pass", "pass", target=shown, kind_label=labels.get(kind, kind)))
+            if cert and cert.registration_until and cert.registration_until < on:
+                # Not blocking: fiches are often renewed, and our data may lag behind France compétences.
+                message = self._check(rule, "unknown", "unknown_registration_ended", target=cert.title,
+                                      until=french_date(cert.registration_until)).message
+                checks.append(Check(rule.id, "unknown", message, cert.source.url))  # the fiche as the source
             if kind == "ccn":
                 conditions.append(str(rule.extra["condition_ccn"]))
         return cert, kind, checks, missing, conditions
@@ -272,7 +277,7 @@ class KnowledgeBase:
         conditions += emp_conditions
         if p.get("employer_kind") in (None, "unknown"):
             missing.append("employer_kind")
-        cert, _kind, t_checks, t_missing, t_conditions = self._target_checks(p)
+        cert, _kind, t_checks, t_missing, t_conditions = self._target_checks(p, on)
         checks += t_checks
         missing += t_missing
         conditions += t_conditions

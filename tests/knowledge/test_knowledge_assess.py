@@ -161,3 +161,19 @@ def test_check_employer(kb, kind, on, verdict):
     assert res.next_steps and res.reasons
     if verdict == "eligible":
         assert any("xp.cprovae@emploi.gouv.fr" in s for s in res.next_steps)
+
+
+def test_a_target_whose_rncp_registration_has_ended_is_flagged_without_blocking(kb):
+    cert = next(c for c in kb.certifications.values() if c.registration_until)
+    profile = {**BASE, "target": cert.code, "contract_date": IN_WINDOW.isoformat()}
+
+    def flags(on):
+        result = kb.assess(profile, on)
+        return result.verdict, [c for c in result.checks if c.rule == "target_kind" and c.status == "unknown"]
+
+    verdict, flagged = flags(cert.registration_until)
+    assert verdict == "eligible" and flagged == []
+    verdict, flagged = flags(cert.registration_until + timedelta(days=1))
+    assert verdict == "eligible" and len(flagged) == 1  # to check, not a refusal
+    assert cert.title in flagged[0].message and str(cert.registration_until.year) in flagged[0].message
+    assert flagged[0].source == cert.source.url
