@@ -9,6 +9,7 @@ import os
 import sys
 from typing import BinaryIO, TextIO
 
+from bot.commands import command_payload
 from bot.language import local_reply
 from bot.rasa_client import BotMessage, Button, RasaClient, RasaUnavailable
 
@@ -111,6 +112,7 @@ class ConsoleChat:
         if len(line) > MAX_MESSAGE_CHARS:
             line = line[:MAX_MESSAGE_CHARS]
             self.say(f"(Message long : seuls les {MAX_MESSAGE_CHARS} premiers caractères sont pris en compte.)")
+        line = command_payload(line) or line  # "/aide" as in Telegram
         if reply := local_reply(line):
             self.say(BOT_PREFIX + reply)
             return

@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 
 from bot import sponsors
+from bot.commands import COMMANDS, command_name
 from bot.console import UNAVAILABLE
 from bot.language import local_reply
 from bot.outbox import mark_chat_blocked, outbox_job
@@ -78,16 +79,6 @@ ROLE_BUTTONS = [
     Button("Employeur (je souhaite recruter)", "/employer_check"),
     Button("Porteur de projet", "/sponsor_info"),
 ]
-# Telegram command -> Rasa payload, with the French description shown in Telegram's menu.
-COMMANDS = {
-    "start": ("/greet", "Commencer et choisir votre profil"),
-    "aide": ("/help", "Ce que je peux faire pour vous"),
-    "eligibilite": ("/start_prescreen", "Vérifier si vous pouvez en bénéficier"),
-    "employeur": ("/employer_check", "Employeur : puis-je recruter ainsi ?"),
-    "mes_donnees": ("/my_data", "Voir les données enregistrées sur vous"),
-    "supprimer_mes_donnees": ("/delete_my_data", "Supprimer vos données"),
-    "annuler": ("/stop", "Annuler l'étape en cours"),
-}
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for 5 s
 # Most answers come in well under a second: "typing…" would only flash and cost a request under the global cap.
 TYPING_AFTER = 1.0  # seconds
@@ -288,7 +279,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
+    command = command_name(update.effective_message.text)
     after = [BotMessage(text=ROLE_QUESTION, buttons=ROLE_BUTTONS)] if command == "start" else None
     await converse(update, context, COMMANDS[command][0], after)
 

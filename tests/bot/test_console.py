@@ -103,6 +103,12 @@ def test_a_message_without_words_is_answered_without_the_assistant(rest):
     assert [r["message"] for r in rest.received] == ["👍 oui"]
 
 
+def test_the_telegram_commands_work_in_the_console(rest):
+    rest.reply = [{"recipient_id": "x", "text": "Voici le menu."}]
+    code, output = chat_with(rest, b"/aide\n/START\n/faq_duration\n")
+    assert [r["message"] for r in rest.received] == ["/help", "/greet", "/faq_duration"]
+
+
 def test_very_long_line_is_cut_and_the_user_told(rest):
     code, output = chat_with(rest, ("é" * 5000 + "\n").encode())
     assert len(rest.received[0]["message"]) == MAX_MESSAGE_CHARS
