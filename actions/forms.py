@@ -474,6 +474,9 @@ def describe(slot: str, value: Any) -> str:
         return _lower_first(EMPLOYER_KIND_LABELS.get(value, str(value)))
     if slot == "sector" and value in kb.sectors:
         return f"secteur « {kb.sectors[value].label} »"
+    if slot == "cdi_amendment":
+        return {True: "avenant au CDI accepté par votre employeur", False: "avenant au CDI refusé"}.get(
+            value, "avenant au CDI à voir avec votre employeur")
     if slot == "hires":
         return f"{value} recrutement{'s' if int(value) > 1 else ''}"
     return str(value)

@@ -7,15 +7,16 @@ names the sponsor, the purpose, the retention period and how to see or delete th
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
-from actions.forms import FORM_SLOTS, asked_just_before, latest_intent
+from actions.forms import FORM_SLOTS, asked_just_before, describe, latest_intent
 from actions.offers import OFFERS
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
@@ -317,24 +318,66 @@ class ActionShowMyData(Action):
                                      buttons=[{"title": "Supprimer mes données", "payload": "/delete_my_data"},
                                               MENU_BUTTON])
             return []
-        dispatcher.utter_message(text="Voici ce que j'ai enregistré vous concernant :\n" + describe(data),
+        dispatcher.utter_message(text=render_my_data(data),
                                  buttons=[{"title": "Supprimer mes données", "payload": "/delete_my_data"}, MENU_BUTTON])
         return []
 
 
-def describe(data: dict, indent: str = "") -> str:
-    lines = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            lines.append(f"{indent}{key} :")
-            lines.append(describe(value, indent + "  "))
-        elif isinstance(value, list):
-            lines.append(f"{indent}{key} : {len(value)} élément(s)")
-            for item in value:
-                lines.append(describe(item, indent + "  - ") if isinstance(item, dict) else f"{indent}  - {item}")
-        else:
-            lines.append(f"{indent}{key} : {value}")
-    return "\n".join(line for line in lines if line)
+LEAD_STATUS_LABELS = {
+    "new": "enregistrée, pas encore transmise",
+    "notified": "transmise, en attente de la réponse du porteur",
+    "accepted": "prise en charge par le porteur",
+    "declined": "déclinée par le porteur",
+    "expired": "restée sans réponse du porteur",
+    "withdrawn": "retirée",
+}
+VERDICT_LABELS = {
+    "eligible": "conditions remplies",
+    "not_eligible": "conditions non remplies",
+    "window_closed": "conditions personnelles remplies, période de signature close",
+    "incomplete": "informations incomplètes",
+}
+
+
+def french_time(iso: str | None) -> str:
+    """"2026-11-27T03:11:26+00:00" -> "27/11/2026 à 04:11" (heure de Paris)."""
+    if not iso:
+        return "-"
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
+
+
+def render_my_data(data: dict) -> str:
+    """What personal_data_of returns, as the person can read it ("mes données")."""
+    person = data["person"]
+    contact = {"phone": "par téléphone", "email": "par e-mail"}.get(person["contact_preference"] or "")
+    lines = ["Voici ce que j'ai enregistré vous concernant :",
+             f"• Prénom : {person['first_name'] or 'non indiqué'}",
+             f"• Contact : {f'{contact} : ' + str(person['contact_value']) if contact else 'ici, par message'}",
+             f"• Enregistré le {french_time(person['created_at'])}"]
+    for consent in data["consents"]:
+        withdrawn = f", retiré le {french_time(consent['withdrawn_at'])}" if consent["withdrawn_at"] else ""
+        lines += [f"Votre accord, donné le {french_time(consent['given_at'])}{withdrawn} :", f"« {consent['text']} »"]
+    for lead in data["leads"]:
+        to = f" pour « {lead['sponsor']} »" if lead["sponsor"] else ""
+        answers = [describe(slot, value) for slot, value in lead["profile"].items() if slot in FORM_SLOTS]
+        lines += [f"Demande n° {lead['id']} du {french_time(lead['created_at'])}{to} : "
+                  f"{LEAD_STATUS_LABELS.get(lead['status'], lead['status'])} "
+                  f"({VERDICT_LABELS.get(lead['verdict'], lead['verdict'])}).",
+                  "   Vos réponses : " + ", ".join(answers)]
+    for lead in data["employer_leads"]:
+        answers = [describe(slot, lead[key]) for slot, key in (("employer_kind", "employer_kind"), ("sector", "sector"),
+                   ("target", "certification"), ("hires", "hires"), ("department", "department")) if lead[key]]
+        lines += [f"Demande employeur n° {lead['id']} du {french_time(lead['created_at'])} : "
+                  f"{LEAD_STATUS_LABELS.get(lead['status'], lead['status'])} "
+                  f"({VERDICT_LABELS.get(lead['verdict'], lead['verdict'])}).",
+                  "   Vos réponses : " + ", ".join(answers)]
+    for handoff in data["handoff_requests"]:
+        lines.append(f"Demande de contact avec une personne du {french_time(handoff['created_at'])} : "
+                     f"« {handoff['reason']} »")
+    return "\n".join(lines)
 
 
 @apologise_on_error

@@ -146,7 +146,11 @@ def test_my_data_then_delete(database, monkeypatch):
     monkeypatch.setenv("VAE_TODAY", "2025-06-01")
     consent_yes(dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
     _, text, _ = run(ActionShowMyData(), {}, intent="my_data")
-    assert "Sarah" in text and "0612345678" in text
+    assert "Sarah" in text and "par téléphone : 0612345678" in text
+    # In words the person reads: answers, status and consent, not the storage's field names.
+    assert "Diplôme d'État d'aide-soignant" in text and "Rhône (69)" in text and "34 ans" in text
+    assert "en attente de la réponse du porteur" in text or "pas encore transmise" in text
+    assert "Votre accord, donné le" in text and "channel_id" not in text and "None" not in text
     # A "oui" that answers another question (asked since) erases nothing and asks again.
     events, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"},
                           events=said_yes_after("action_confirm_deletion", "action_listen")[:-1]
