@@ -55,6 +55,13 @@ VERDICT_TITLES = {
                      "est close.",
     "incomplete": "ℹ️ Il me manque une information pour conclure.",
 }
+# The verdict in the third person: for the sponsor's notification and for "mes données".
+VERDICT_LABELS = {
+    "eligible": "conditions remplies",
+    "not_eligible": "conditions non remplies",
+    "window_closed": "conditions personnelles remplies, période de signature close",
+    "incomplete": "informations incomplètes",
+}
 EMPLOYER_TITLES = {
     "eligible": "✅ Vous pouvez recruter en VAE inversée, sous les conditions ci-dessous.",
     "not_eligible": "❌ Vous ne pouvez pas recruter en VAE inversée.",
@@ -280,7 +287,7 @@ def store_candidate_lead(session, person, consent, tracker: Tracker, kb, sponsor
         "age_bracket": age_bracket(profile.get("age")),
         "certification": f"{target.title} ({target.code})" if target else (profile.get("target") or "-"),
         "department": f"{department} — {kb.departments[department].name}" if department in kb.departments else "-",
-        "verdict_label": VERDICT_TITLES[assessment.verdict],
+        "verdict_label": VERDICT_LABELS[assessment.verdict].capitalize(),  # read by the sponsor, not the candidate
         "conditions": list(assessment.conditions),
     }
     create_lead_with_notification(session, person, profile, assessment.verdict, sponsor.id if sponsor else None,
@@ -330,12 +337,6 @@ LEAD_STATUS_LABELS = {
     "declined": "déclinée par le porteur",
     "expired": "restée sans réponse du porteur",
     "withdrawn": "retirée",
-}
-VERDICT_LABELS = {
-    "eligible": "conditions remplies",
-    "not_eligible": "conditions non remplies",
-    "window_closed": "conditions personnelles remplies, période de signature close",
-    "incomplete": "informations incomplètes",
 }
 
 

@@ -103,6 +103,7 @@ def test_consent_stores_person_consent_lead_and_outbox_row_together(database, mo
         summary = outbox.payload["summary"]
         assert summary["initial"] == "S." and summary["age_bracket"] == "26-44 ans"
         assert summary["department"].startswith("69")
+        assert summary["verdict_label"] == "Conditions remplies"  # the sponsor reads it: not "vous remplissez"
         assert "0612345678" not in str(outbox.payload)  # contact details only after the sponsor accepts
 
 
