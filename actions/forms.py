@@ -475,8 +475,8 @@ def describe(slot: str, value: Any) -> str:
     if slot == "sector" and value in kb.sectors:
         return f"secteur « {kb.sectors[value].label} »"
     if slot == "cdi_amendment":
-        return {True: "avenant au CDI accepté par votre employeur", False: "avenant au CDI refusé"}.get(
-            value, "avenant au CDI à voir avec votre employeur")
+        return {True: "avenant au CDI : accord de l'employeur", False: "avenant au CDI : refus de l'employeur"}.get(
+            value, "avenant au CDI : accord de l'employeur à obtenir")
     if slot == "hires":
         return f"{value} recrutement{'s' if int(value) > 1 else ''}"
     return str(value)

@@ -270,6 +270,17 @@ class ActionStoreLead(Action):
         return [SlotSet("awaiting", None)]
 
 
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def sponsor_conditions(kb, conditions: list[str]) -> list[str]:
+    """The conditions that concern the sponsor's own work; the others are written to the candidate ("votre
+    contrat", "l'OPCO de votre secteur") and say nothing new to a sponsor."""
+    for_sponsor = {str(kb.rules["sector"].extra["condition"]), str(kb.rules["target_kind"].extra["condition_ccn"])}
+    return [condition for condition in conditions if condition in for_sponsor]
+
+
 def store_candidate_lead(session, person, consent, tracker: Tracker, kb, sponsor_key: str | None, now) -> None:
     preference = tracker.get_slot("contact_preference")
     if preference == "chat":  # "here, by message": the channel the person is writing from
@@ -287,8 +298,10 @@ def store_candidate_lead(session, person, consent, tracker: Tracker, kb, sponsor
         "age_bracket": age_bracket(profile.get("age")),
         "certification": f"{target.title} ({target.code})" if target else (profile.get("target") or "-"),
         "department": f"{department} — {kb.departments[department].name}" if department in kb.departments else "-",
-        "verdict_label": VERDICT_LABELS[assessment.verdict].capitalize(),  # read by the sponsor, not the candidate
-        "conditions": list(assessment.conditions),
+        "situation": upper_first(", ".join(describe(slot, profile[slot]) for slot in ("situation", "cdi_amendment")
+                                           if slot in profile)),
+        "verdict_label": upper_first(VERDICT_LABELS[assessment.verdict]),  # read by the sponsor, not the candidate
+        "conditions": sponsor_conditions(kb, assessment.conditions),
     }
     create_lead_with_notification(session, person, profile, assessment.verdict, sponsor.id if sponsor else None,
                                   consent, now=now, summary=summary, expires_in=timedelta(days=14))

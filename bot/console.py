@@ -29,7 +29,7 @@ def render_notification(recipient: str, kind: str, payload: dict) -> str:
     if kind == "lead_new":
         lines = [f"[notification pour le porteur {recipient}] Nouvelle demande n° {payload.get('lead_id')}",
                  f"  {summary.get('initial', '-')}, {summary.get('age_bracket', '-')}, {summary.get('certification', '-')}, "
-                 f"{summary.get('department', '-')}",
+                 f"{summary.get('department', '-')}" + (f", {summary['situation']}" if summary.get("situation") else ""),
                  f"  {summary.get('verdict_label', payload.get('verdict', ''))}"]
         lines += [f"  • {condition}" for condition in summary.get("conditions", [])]
         lines.append("  (sur Telegram : boutons « Prendre en charge » / « Décliner »)")

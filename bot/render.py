@@ -136,6 +136,8 @@ def lead_summary_html(lead_id: int, summary: dict, title: str | None = None) -> 
     person = ", ".join(e(summary[k]) for k in ("initial", "age_bracket") if summary.get(k))
     if person:
         lines.append(f"Candidat·e : {person}")
+    if summary.get("situation"):
+        lines.append(f"Situation : {e(summary['situation'])}")
     if summary.get("certification"):
         lines.append(f"Certification visée : {e(summary['certification'])}")
     if summary.get("department"):

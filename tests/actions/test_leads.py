@@ -103,7 +103,10 @@ def test_consent_stores_person_consent_lead_and_outbox_row_together(database, mo
         summary = outbox.payload["summary"]
         assert summary["initial"] == "S." and summary["age_bracket"] == "26-44 ans"
         assert summary["department"].startswith("69")
-        assert summary["verdict_label"] == "Conditions remplies"  # the sponsor reads it: not "vous remplissez"
+        # The sponsor reads it: not the candidate's "vous remplissez…", nor conditions written to the candidate.
+        assert summary["verdict_label"] == "Conditions remplies"
+        assert summary["situation"] == "Demandeur d'emploi (dont RSA, ASS)"
+        assert not [c for c in summary["conditions"] if "votre" in c or "vous" in c]
         assert "0612345678" not in str(outbox.payload)  # contact details only after the sponsor accepts
 
 

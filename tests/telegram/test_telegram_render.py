@@ -83,9 +83,11 @@ def test_keyboard_short_answers_share_a_row_long_ones_do_not():
 def test_sponsor_summary_is_pseudonymous_and_escaped():
     summary = {"initial": "M.", "age_bracket": "26-44 ans", "certification": "CAP <cuisine>",
                "department": "93 — Seine-Saint-Denis", "verdict_label": "Éligible sous conditions",
+               "situation": "Salarié(e) en CDI, avenant au CDI : accord de l'employeur",
                "conditions": ["Un employeur de droit privé", ""]}
     text = lead_summary_html(12, summary)
     assert "<b>Nouvelle demande n° 12</b>" in text
+    assert "Situation : Salarié(e) en CDI, avenant au CDI : accord de l'employeur" in text
     assert "M., 26-44 ans" in text and "CAP &lt;cuisine&gt;" in text
     assert text.count("•") == 1
 
