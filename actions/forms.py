@@ -124,6 +124,10 @@ def value_before_message(tracker: Tracker, slot: str) -> Any:
     return None
 
 
+def is_dont_know(tracker: Tracker, text: str) -> bool:
+    return latest_intent(tracker) == "dont_know" or fold(text.strip()) in ("je sais pas", "je ne sais pas", "aucune idee")
+
+
 def is_digression(tracker: Tracker) -> bool:
     intent = latest_intent(tracker)
     return intent in NOT_ANSWERS or intent.startswith("faq_")
@@ -144,6 +148,8 @@ def resolve_target(text: str) -> tuple[str | None, list]:
 
 class SharedQuestions:
     """What both forms share (a mixin, so rasa-sdk does not register it as an action of its own)."""
+
+    sector_asked_before_target = False
 
     async def get_validation_events(self, dispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
         """Validate answers only. When a form starts, Rasa hands every slot set since the user's message to the
@@ -191,6 +197,8 @@ class SharedQuestions:
             if code in kb.certifications:
                 return {"target": code}
         sector = entity_value(tracker, "sector")
+        if sector is None and self.sector_asked_before_target and is_dont_know(tracker, str(value or "")):
+            sector = tracker.get_slot("sector")  # its certifications at once, rather than the list of sectors
         if sector in kb.sectors:
             certifications = [c for c in kb.certifications.values() if c.sector == sector][:8]
             if certifications:
@@ -200,7 +208,7 @@ class SharedQuestions:
                 )
                 return {"target": None, "sector": sector}
         text = str(value or "").strip()
-        if latest_intent(tracker) == "dont_know" or fold(text) in ("je sais pas", "je ne sais pas", "aucune idee"):
+        if is_dont_know(tracker, text):
             dispatcher.utter_message(
                 text="Pas de souci. Dans quel secteur aimeriez-vous travailler ?",
                 buttons=[{"title": s.label, "payload": inform("sector", s.id)}
@@ -401,6 +409,8 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
 
 @apologise_on_error
 class ValidateEmployerForm(SharedQuestions, FormValidationAction):
+    sector_asked_before_target = True
+
     def name(self) -> str:
         return "validate_employer_form"
 

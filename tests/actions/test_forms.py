@@ -307,3 +307,14 @@ def test_a_public_employer_is_asked_nothing_more(kind, asked):
     every = ["employer_kind", "sector", "target", "hires", "department"]
     tracker = make_tracker(slots={"employer_kind": kind})
     assert asyncio.run(EMPLOYER.required_slots(every, CollectingDispatcher(), tracker, {})) == (asked or every)
+
+
+def test_an_employer_who_does_not_know_the_target_gets_the_certifications_of_the_sector_given():
+    result, messages, raw = validate(EMPLOYER, "target", "je ne sais pas", intent="dont_know",
+                                     slots={"sector": "sanitaire_social", "requested_slot": "target"})
+    assert result == {"target": None, "sector": "sanitaire_social"} and "Sanitaire et social" in messages[0]
+    assert any('"RNCP35830"' in b["payload"] for b in raw[0]["buttons"])
+    # A candidate who picked a sector earlier and still does not know gets the sectors again, not the same list.
+    result, messages, _ = validate(PRESCREEN, "target", "je ne sais pas", intent="dont_know",
+                                   slots={"sector": "sanitaire_social", "requested_slot": "target"})
+    assert result == {"target": None} and "Dans quel secteur" in messages[0]
