@@ -66,6 +66,17 @@ def inform(entity: str, value: str) -> str:
     return f'/inform{{"{entity}":"{value}"}}'
 
 
+def button_title(title: str, limit: int = 60) -> str:
+    """A long certification title, shortened to fit on a button: "TP" for "Titre professionnel" (as usual in
+    the field), then cut at a word, with "…"."""
+    if len(title) <= limit:
+        return title
+    title = title.replace("Titre professionnel ", "TP ", 1)
+    if len(title) <= limit:
+        return title
+    return title[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,(-–") + "…"
+
+
 def latest_intent(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
@@ -204,7 +215,7 @@ class SharedQuestions:
             if certifications:
                 dispatcher.utter_message(
                     text=f"Voici les certifications de mon catalogue pour le secteur « {kb.sectors[sector].label} » :",
-                    buttons=[{"title": c.title[:60], "payload": inform("certification", c.code)} for c in certifications],
+                    buttons=[{"title": button_title(c.title), "payload": inform("certification", c.code)} for c in certifications],
                 )
                 return {"target": None, "sector": sector}
         text = str(value or "").strip()
@@ -225,7 +236,7 @@ class SharedQuestions:
         if matches:
             dispatcher.utter_message(
                 text="Plusieurs certifications correspondent. Laquelle visez-vous ?",
-                buttons=[{"title": m.certification.title[:60], "payload": inform("certification", m.certification.code)}
+                buttons=[{"title": button_title(m.certification.title), "payload": inform("certification", m.certification.code)}
                          for m in matches[:4]],
             )
             return {"target": None}

@@ -318,3 +318,13 @@ def test_an_employer_who_does_not_know_the_target_gets_the_certifications_of_the
     result, messages, _ = validate(PRESCREEN, "target", "je ne sais pas", intent="dont_know",
                                    slots={"sector": "sanitaire_social", "requested_slot": "target"})
     assert result == {"target": None} and "Dans quel secteur" in messages[0]
+
+
+def test_long_certification_titles_are_shortened_at_a_word_for_the_buttons():
+    from actions.forms import button_title
+
+    assert button_title("Court") == "Court"
+    assert button_title("Titre professionnel Secrétaire assistant médico-administratif (SAMS)") == \
+        "TP Secrétaire assistant médico-administratif (SAMS)"
+    long = button_title("Titre professionnel Conducteur du transport routier de marchandises sur porteur")
+    assert len(long) <= 60 and long.endswith("de marchandises sur…")
