@@ -415,7 +415,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         if len(text) > 40 or not _looks_like_a_name(text):
             dispatcher.utter_message(text="Indiquez seulement votre prénom (par exemple : Sarah), ou écrivez « passer ».")
             return {"first_name": None}
-        return {"first_name": text[:1].upper() + text[1:]}
+        return {"first_name": upper_first(text)}
 
 
 @apologise_on_error
@@ -501,6 +501,10 @@ def describe(slot: str, value: Any) -> str:
     if slot == "hires":
         return f"{value} recrutement{'s' if int(value) > 1 else ''}"
     return str(value)
+
+
+def upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _lower_first(label: str) -> str:

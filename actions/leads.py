@@ -16,7 +16,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
-from actions.forms import FORM_SLOTS, asked_just_before, describe, latest_intent
+from actions.forms import FORM_SLOTS, asked_just_before, describe, latest_intent, upper_first
 from actions.offers import OFFERS
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
@@ -268,10 +268,6 @@ class ActionStoreLead(Action):
                                       "que je garde, « supprimer mes données » l'efface.",
                                  buttons=[MENU_BUTTON])
         return [SlotSet("awaiting", None)]
-
-
-def upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def sponsor_conditions(kb, conditions: list[str]) -> list[str]:
