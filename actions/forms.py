@@ -240,11 +240,14 @@ class SharedQuestions:
                          for m in matches[:4]],
             )
             return {"target": None}
-        dispatcher.utter_message(
-            text=f"Je ne trouve pas « {text[:80]} » dans mon catalogue. Essayez un autre nom de métier ou de diplôme "
-                 "(par exemple « aide-soignant », « cuisinier », « maçon »), ou répondez « je ne sais pas » "
-                 "pour choisir un secteur."
-        )
+        examples = "(par exemple « aide-soignant », « cuisinier », « maçon »)"
+        if latest_intent(tracker) in ("affirm", "deny") or text.startswith("/"):
+            # "oui" / "non", or a button from an older catalogue: nothing to search for.
+            said = f"Indiquez le nom du métier ou du diplôme visé {examples}, ou « je ne sais pas »."
+        else:
+            said = (f"Je ne trouve pas « {text[:80]} » dans mon catalogue. Essayez un autre nom de métier ou de "
+                    f"diplôme {examples}, ou répondez « je ne sais pas » pour choisir un secteur.")
+        dispatcher.utter_message(text=said)
         return {"target": None}
 
     # -- département -----------------------------------------------------------------------------

@@ -125,7 +125,15 @@ def test_target_by_misspelt_name_by_button_and_unknown():
     assert validate(PRESCREEN, "target", "/inform", entities=[entity("certification", "RNCP35830")])[0] == {
         "target": "RNCP35830"}
     result, messages, _ = validate(PRESCREEN, "target", "astronaute")
-    assert result == {"target": None} and "je ne sais pas" in messages[0]
+    assert result == {"target": None} and "Je ne trouve pas « astronaute »" in messages[0]
+    assert "je ne sais pas" in messages[0]
+
+
+@pytest.mark.parametrize(("text", "intent"), [("oui", "affirm"), ("non", "deny"),
+                                              ('/inform{"certification":"RNCP00000"}', "inform")])
+def test_a_yes_a_no_or_a_stale_button_at_the_target_question_is_not_searched_for(text, intent):
+    result, messages, _ = validate(PRESCREEN, "target", text, intent=intent)
+    assert result == {"target": None} and messages[0].startswith("Indiquez le nom du métier ou du diplôme visé")
 
 
 def test_dont_know_leads_to_sectors_then_to_certifications_of_the_sector():
