@@ -111,14 +111,18 @@ def opening_message(tracker: Tracker) -> dict | None:
         return tracker.latest_message
     if intent != "affirm" or not asked_just_before(tracker, {"action_offer_checks"}):
         return None
-    users = [event for event in tracker.events if event.get("event") == "user"]
-    return users[-2].get("parse_data") or {}
+    return tracker.events[user_positions(tracker)[-2]].get("parse_data") or {}
+
+
+def user_positions(tracker: Tracker) -> list[int]:
+    """Where the user's messages are in the conversation's events."""
+    return [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
 
 
 def asked_just_before(tracker: Tracker, actions: set[str]) -> bool:
     """Whether one of `actions` ran between the previous user message and the latest one: a "oui" then answers
     what that action asked, not a question asked earlier in the conversation."""
-    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    users = user_positions(tracker)
     if len(users) < 2:
         return False
     return any(event.get("event") == "action" and event.get("name") in actions
@@ -128,7 +132,7 @@ def asked_just_before(tracker: Tracker, actions: set[str]) -> bool:
 def value_before_message(tracker: Tracker, slot: str) -> Any:
     """The slot's value before the latest message: rasa-sdk has already put the extracted value in
     `tracker.slots` when it calls a validate_<slot> method."""
-    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    users = user_positions(tracker)
     for event in reversed(tracker.events[:users[-1]] if users else tracker.events):
         if event.get("event") == "slot" and event.get("name") == slot:
             return event.get("value")

@@ -42,6 +42,7 @@ CONSENT_VERSION = "2026-11-26.1"
 RETENTION_DAYS = 180
 YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
 # The actions that ask for consent (action_store_lead asks again when it cannot store or is not sure of the yes).
+ASK_AGAIN = "Pour être sûr de votre réponse, je vous repose la question. "  # a "oui" that answered something else
 CONSENT_ASKERS = {"action_prescreen_verdict", "action_employer_verdict", "action_store_lead"}
 DELETE_QUESTION = ("Voulez-vous vraiment supprimer toutes les données que j'ai enregistrées sur vous, ainsi que "
                    "l'historique de notre conversation ? Les demandes transmises seront anonymisées.")
@@ -91,6 +92,11 @@ def candidate_profile(tracker: Tracker) -> dict[str, Any]:
         "sector": tracker.get_slot("sector"),
     }
     return {k: v for k, v in profile.items() if v is not None}
+
+
+def checks_to_show(verdict: str, checks: list) -> list:
+    """Not eligible: the reasons only; what is still unknown no longer matters."""
+    return [check for check in checks if check.status == "fail"] if verdict == "not_eligible" else checks
 
 
 def render_checks(checks, with_sources: bool = True) -> list[str]:
@@ -168,9 +174,7 @@ class ActionPrescreenVerdict(Action):
         today = clock.today()
         result = kb.assess(candidate_profile(tracker), on=today)
         lines = [VERDICT_TITLES[result.verdict]]
-        # Not eligible: the reasons only; what is still unknown no longer matters.
-        failed = [check for check in result.checks if check.status == "fail"]
-        lines += render_checks(failed if result.verdict == "not_eligible" else result.checks)
+        lines += render_checks(checks_to_show(result.verdict, result.checks))
         if result.conditions and result.verdict != "not_eligible":
             lines.append("Conditions à connaître :")
             lines += [f"• {condition}" for condition in result.conditions]
@@ -206,7 +210,7 @@ class ActionEmployerVerdict(Action):
                                    target=tracker.get_slot("target"))
         excluded = result.verdict == "not_eligible"  # the reasons only, then what to do instead
         lines = [EMPLOYER_TITLES[result.verdict]]
-        lines += render_checks([c for c in result.checks if c.status == "fail"] if excluded else result.checks)
+        lines += render_checks(checks_to_show(result.verdict, result.checks))
         if result.conditions and not excluded:
             lines.append("Conditions :")
             lines += [f"• {condition}" for condition in result.conditions]
@@ -235,8 +239,7 @@ class ActionStoreLead(Action):
         sponsor_name = kb.sponsors[sponsor_key].name if sponsor_key in kb.sponsors else None
         if not asked_just_before(tracker, CONSENT_ASKERS):
             # A "oui" to something else ("Avez-vous une autre question ?" after a FAQ) is not a consent.
-            dispatcher.utter_message(text="Pour être sûr de votre réponse, je vous repose la question. "
-                                          + consent_text(sponsor_name, subject), buttons=YES_NO)
+            dispatcher.utter_message(text=ASK_AGAIN + consent_text(sponsor_name, subject), buttons=YES_NO)
             return [SlotSet("awaiting", tracker.get_slot("awaiting"))]
         channel, channel_id = channel_of(tracker.sender_id)
         now = utcnow()
@@ -359,6 +362,11 @@ def french_time(iso: str | None) -> str:
     return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
 
 
+def request_lines(title: str, to: str, lead: dict, answers: list[str]) -> list[str]:
+    return [f"{title} du {french_time(lead['created_at'])}{to} : {LEAD_STATUS_LABELS.get(lead['status'], lead['status'])} "
+            f"({VERDICT_LABELS.get(lead['verdict'], lead['verdict'])}).", "   Vos réponses : " + ", ".join(answers)]
+
+
 def render_my_data(data: dict) -> str:
     """What personal_data_of returns, as the person can read it ("mes données")."""
     person = data["person"]
@@ -373,17 +381,11 @@ def render_my_data(data: dict) -> str:
     for lead in data["leads"]:
         to = f" pour « {lead['sponsor']} »" if lead["sponsor"] else ""
         answers = [describe(slot, value) for slot, value in lead["profile"].items() if slot in FORM_SLOTS]
-        lines += [f"Demande n° {lead['id']} du {french_time(lead['created_at'])}{to} : "
-                  f"{LEAD_STATUS_LABELS.get(lead['status'], lead['status'])} "
-                  f"({VERDICT_LABELS.get(lead['verdict'], lead['verdict'])}).",
-                  "   Vos réponses : " + ", ".join(answers)]
+        lines += request_lines(f"Demande n° {lead['id']}", to, lead, answers)
     for lead in data["employer_leads"]:
         answers = [describe(slot, lead[key]) for slot, key in (("employer_kind", "employer_kind"), ("sector", "sector"),
                    ("target", "certification"), ("hires", "hires"), ("department", "department")) if lead[key]]
-        lines += [f"Demande employeur n° {lead['id']} du {french_time(lead['created_at'])} : "
-                  f"{LEAD_STATUS_LABELS.get(lead['status'], lead['status'])} "
-                  f"({VERDICT_LABELS.get(lead['verdict'], lead['verdict'])}).",
-                  "   Vos réponses : " + ", ".join(answers)]
+        lines += request_lines(f"Demande employeur n° {lead['id']}", "", lead, answers)
     for handoff in data["handoff_requests"]:
         lines.append(f"Demande de contact avec une personne du {french_time(handoff['created_at'])} : "
                      f"« {handoff['reason']} »")
@@ -408,8 +410,7 @@ class ActionDeleteMyData(Action):
     def run(self, dispatcher, tracker, domain):
         if not asked_just_before(tracker, {"action_confirm_deletion", "action_delete_my_data"}):
             # A "oui" to something else said since the question does not erase anything.
-            dispatcher.utter_message(text="Pour être sûr de votre réponse, je vous repose la question. "
-                                          + DELETE_QUESTION, buttons=YES_NO)
+            dispatcher.utter_message(text=ASK_AGAIN + DELETE_QUESTION, buttons=YES_NO)
             return [SlotSet("awaiting", "delete_confirmation")]
         channel, channel_id = channel_of(tracker.sender_id)
         try:
