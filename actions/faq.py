@@ -26,6 +26,16 @@ TOPIC_FOR_INTENT = {
 }
 
 
+# Who asks changes the answer about money: after an employer check, "c'est combien pour moi ?" (recognised as the
+# candidate's funding question, "gratuit pour vous, salarié") is the employer's cost.
+EMPLOYER_TOPICS = {"funding": "employer_cost"}
+
+
+def topic_for_speaker(topic_id: str | None, tracker: Tracker) -> str | None:
+    speaks_as_employer = tracker.get_slot("employer_kind") and not tracker.get_slot("situation")
+    return EMPLOYER_TOPICS.get(topic_id, topic_id) if speaks_as_employer else topic_id
+
+
 def topic_for_intent(intent: str | None) -> str | None:
     if not intent:
         return None
@@ -59,7 +69,8 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         kb = load_knowledge()
-        topic_id = topic_for_intent((tracker.latest_message.get("intent") or {}).get("name"))
+        topic_id = topic_for_speaker(topic_for_intent((tracker.latest_message.get("intent") or {}).get("name")),
+                                     tracker)
         if topic_id not in kb.faq_topics:
             logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
             return await ActionClarify().run(dispatcher, tracker, domain)

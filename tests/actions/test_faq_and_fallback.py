@@ -12,10 +12,10 @@ from actions.faq import ActionAnswerFaq, topic_for_intent
 from knowledge import load_knowledge
 
 
-def tracker(intent, ranking=None, events=None):
+def tracker(intent, ranking=None, events=None, slots=None):
     return Tracker(
         sender_id="test",
-        slots={},
+        slots=slots or {},
         latest_message={"intent": {"name": intent}, "intent_ranking": ranking or [], "text": "..."},
         events=events or [],
         paused=False,
@@ -62,6 +62,16 @@ def test_window_answer_depends_on_the_clock(monkeypatch):
     assert before["text"] != after["text"]
     assert re.search(r"jusqu'au 28 février 2026", before["text"])
     assert re.search(r"clos|ferm|termin|n'est plus|plus possible", after["text"], re.I)
+
+
+def test_an_employer_asking_what_it_costs_gets_the_employer_cost_not_the_candidate_answer():
+    # After an employer check, "c'est combien pour moi ?" is recognised as the candidate's funding question.
+    [employer] = run(ActionAnswerFaq(), "faq_funding", slots={"employer_kind": "private", "sector": "sante"})
+    [candidate] = run(ActionAnswerFaq(), "faq_funding", slots={"employer_kind": None, "situation": "job_seeker"})
+    [nobody] = run(ActionAnswerFaq(), "faq_funding")
+    assert "L'employeur paie le salaire" in employer["text"]
+    assert "gratuit" not in employer["text"]
+    assert "gratuit" in candidate["text"] and "gratuit" in nobody["text"]
 
 
 def test_unknown_intent_gets_the_clarification_not_a_crash():
