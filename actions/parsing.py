@@ -78,14 +78,20 @@ def is_a_duration(text: str, number) -> bool:
                      rf"|\b{n}\s*ans?\s+(?:d|de)\b", folded) is not None
 
 
-HIRES = re.compile(r"(?:recrut|embauch|engag)\w*\s+(?:de\s+|d\s+)?(\d{1,4})\b"
-                   r"|\b(\d{1,4})\s+(?:personnes?|postes?|candidat\w*|recrues?|recrutements?|embauches?)\b")
+# Numbers in words from two up: "un"/"une" are also articles ("embaucher un peu plus tard").
+HIRES_WORDS = "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|cinquante|cent"
+HIRES = re.compile(rf"(?:recrut|embauch|engag)\w*\s+(?:de\s+|d\s+)?(\d{{1,4}}|{HIRES_WORDS})\b"
+                   rf"|\b(\d{{1,4}}|{HIRES_WORDS})\s+(?:personnes?|postes?|candidat\w*|recrues?|recrutements?|"
+                   r"embauches?)\b")
 
 
 def hires_in(text: str) -> int | None:
     """The number of hires a sentence states ("je voudrais recruter 3 personnes", "2 postes à pourvoir")."""
     match = HIRES.search(fold(text).replace("'", " "))
-    return int(match.group(1) or match.group(2)) if match else None
+    if not match:
+        return None
+    number = match.group(1) or match.group(2)
+    return int(number) if number.isdigit() else words_to_number(number)
 
 
 def says_it_is_an_age(text: str) -> bool:
