@@ -35,6 +35,10 @@ QUESTIONS = {
     "hires": ("Combien de personnes souhaitez-vous recruter ? (en chiffres)", None),
 }
 
+# The employer check shares some questions with the candidate's check; these are put to the employer differently.
+EMPLOYER_WORDING = {
+    "department": "Dans quel département se trouve le poste à pourvoir ? (numéro, nom ou grande ville)",
+}
 
 # After the validation has just shown choices of sectors or certifications, a second question would compete.
 TARGET_FOLLOW_UP = "Choisissez ci-dessus, ou écrivez directement le métier ou le diplôme visé."
@@ -59,7 +63,9 @@ def _ask_action(slot: str) -> type[Action]:
         if slot == "target" and choices_just_shown(tracker):
             dispatcher.utter_message(text=TARGET_FOLLOW_UP)
             return []
-        dispatcher.utter_message(text=text, buttons=buttons() if buttons else [])
+        in_employer_check = (tracker.active_loop or {}).get("name") == "employer_form"
+        dispatcher.utter_message(text=EMPLOYER_WORDING.get(slot, text) if in_employer_check else text,
+                                 buttons=buttons() if buttons else [])
         return []
 
     return apologise_on_error(type(f"AskFor_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run,

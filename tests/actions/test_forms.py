@@ -254,11 +254,27 @@ def test_the_employer_check_reuses_the_number_of_hires_its_opening_message_state
 
 @pytest.mark.parametrize(("text", "hires"), [("on cherche à embaucher 2 aides-soignants", 2),
                                              ("2 postes à pourvoir", 2), ("nous sommes 30 salariés", None),
+                                             ("je voudrais embaucher deux maçons", 2),
+                                             ("trois postes à pourvoir", 3), ("embaucher un peu plus tard", None),
                                              ("j'ai 45 ans", None), ("recruter des gens", None)])
 def test_a_number_of_hires_is_read_only_when_the_sentence_says_so(text, hires):
     from actions.parsing import hires_in
 
     assert hires_in(text) == hires
+
+
+def test_the_department_question_is_worded_for_who_is_asked():
+    from actions.questions import _ask_action
+
+    asked = {}
+    for form in ("prescreen_form", "employer_form"):
+        tracker = make_tracker()
+        tracker.active_loop = {"name": form}
+        dispatcher = CollectingDispatcher()
+        asyncio.run(_ask_action("department")().run(dispatcher, tracker, {}))
+        asked[form] = dispatcher.messages[0]["text"]
+    assert "souhaitez-vous travailler" in asked["prescreen_form"]
+    assert "poste à pourvoir" in asked["employer_form"] and "travailler" not in asked["employer_form"]
 
 
 def test_what_the_opening_message_says_unclearly_is_asked_later_without_error_messages():
