@@ -78,8 +78,11 @@ def is_a_duration(text: str, number) -> bool:
                      rf"|\b{n}\s*ans?\s+(?:d|de)\b", folded) is not None
 
 
-# Numbers in words from two up: "un"/"une" are also articles ("embaucher un peu plus tard").
-HIRES_WORDS = "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|cinquante|cent"
+# Numbers in words, hyphenated compounds included ("dix-sept"); not starting with "un"/"une", which are also
+# articles ("embaucher un peu plus tard").
+_NUMBER_WORD = "|".join({**UNITS, **TENS})
+HIRES_WORDS = (rf"(?:{'|'.join(word for word, value in {**UNITS, **TENS}.items() if value >= 2)})"
+               rf"(?:-(?:et|{_NUMBER_WORD}))*")
 HIRES = re.compile(rf"(?:recrut|embauch|engag)\w*\s+(?:de\s+|d\s+)?(\d{{1,4}}|{HIRES_WORDS})\b"
                    rf"|\b(\d{{1,4}}|{HIRES_WORDS})\s+(?:personnes?|postes?|candidat\w*|recrues?|recrutements?|"
                    r"embauches?)\b")

@@ -255,7 +255,8 @@ def test_the_employer_check_reuses_the_number_of_hires_its_opening_message_state
 @pytest.mark.parametrize(("text", "hires"), [("on cherche à embaucher 2 aides-soignants", 2),
                                              ("2 postes à pourvoir", 2), ("nous sommes 30 salariés", None),
                                              ("je voudrais embaucher deux maçons", 2),
-                                             ("trois postes à pourvoir", 3), ("embaucher un peu plus tard", None),
+                                             ("trois postes à pourvoir", 3),
+                                             ("recruter dix-sept personnes", 17), ("embaucher un peu plus tard", None),
                                              ("j'ai 45 ans", None), ("recruter des gens", None)])
 def test_a_number_of_hires_is_read_only_when_the_sentence_says_so(text, hires):
     from actions.parsing import hires_in
