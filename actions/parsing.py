@@ -80,9 +80,9 @@ def is_a_duration(text: str, number) -> bool:
 
 # Numbers in words, hyphenated compounds included ("dix-sept"); not starting with "un"/"une", which are also
 # articles ("embaucher un peu plus tard").
-_NUMBER_WORD = "|".join({**UNITS, **TENS})
-HIRES_WORDS = (rf"(?:{'|'.join(word for word, value in {**UNITS, **TENS}.items() if value >= 2)})"
-               rf"(?:-(?:et|{_NUMBER_WORD}))*")
+_NUMBER_WORDS = {**UNITS, **TENS}
+HIRES_WORDS = (rf"(?:{'|'.join(word for word, value in _NUMBER_WORDS.items() if value >= 2)})"
+               rf"(?:-(?:et|{'|'.join(_NUMBER_WORDS)}))*")
 HIRES = re.compile(rf"(?:recrut|embauch|engag)\w*\s+(?:de\s+|d\s+)?(\d{{1,4}}|{HIRES_WORDS})\b"
                    rf"|\b(\d{{1,4}}|{HIRES_WORDS})\s+(?:personnes?|postes?|candidat\w*|recrues?|recrutements?|"
                    r"embauches?)\b")
@@ -91,10 +91,8 @@ HIRES = re.compile(rf"(?:recrut|embauch|engag)\w*\s+(?:de\s+|d\s+)?(\d{{1,4}}|{H
 def hires_in(text: str) -> int | None:
     """The number of hires a sentence states ("je voudrais recruter 3 personnes", "2 postes à pourvoir")."""
     match = HIRES.search(fold(text).replace("'", " "))
-    if not match:
-        return None
-    number = match.group(1) or match.group(2)
-    return int(number) if number.isdigit() else words_to_number(number)
+    # Digits or words, read as validate_hires reads an answer.
+    return parse_age(match.group(1) or match.group(2)) if match else None
 
 
 def says_it_is_an_age(text: str) -> bool:
