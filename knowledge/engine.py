@@ -285,7 +285,7 @@ class KnowledgeBase:
         checks.append(s_check)
         conditions += s_conditions
         checks.append(self._window_check(p.get("contract_date") or on))
-        conditions.append(str(self.rules["project_cap"].extra["condition"]))
+        conditions.append(str(self.rules["project_cap"].extra["condition_employer"]))
         verdict = decide(checks, missing)
         if verdict == "eligible" or verdict == "incomplete":
             steps = list(self.employer_steps["text"])

@@ -177,3 +177,11 @@ def test_a_target_whose_rncp_registration_has_ended_is_flagged_without_blocking(
     assert verdict == "eligible" and len(flagged) == 1  # to check, not a refusal
     assert cert.title in flagged[0].message and str(cert.registration_until.year) in flagged[0].message
     assert flagged[0].source == cert.source.url
+
+
+def test_the_project_condition_is_worded_for_who_is_checked(kb):
+    employer = kb.check_employer("private", on=IN_WINDOW, sector="logistique", target="RNCP39795").conditions
+    candidate = kb.assess(BASE, IN_WINDOW).conditions
+    assert any("5 000 parcours" in c and "déposez le vôtre" in c for c in employer)
+    assert not any("vous y fait entrer" in c for c in employer)  # the candidate's wording
+    assert any("5 000 parcours" in c and "vous y fait entrer" in c for c in candidate)
