@@ -365,6 +365,11 @@ class KnowledgeBase:
         text = (f"À {age} ans ({bracket.label}), le minimum est de {percent} % du SMIC, soit "
                 f"{french_number(monthly)} € bruts par mois pour 35 heures (SMIC de "
                 f"{french_number(smic.monthly_eur)} € au {french_date(smic.effective)}).")
+        if not qualified and bracket.percent_qualified != bracket.percent:
+            # Whether the person holds a bac pro is rarely known when the question is asked: give both.
+            qualified_monthly = round(smic.monthly_eur * bracket.percent_qualified / 100, 2)
+            text += (f" Avec au moins un bac pro ou un titre professionnel de même niveau : "
+                     f"{bracket.percent_qualified} % du SMIC, soit {french_number(qualified_monthly)} €.")
         if bracket.note:
             text += " " + bracket.note
         return SalaryResult(age=age, qualified=qualified, bracket=bracket.label, percent=percent,

@@ -71,6 +71,15 @@ def test_salary_brackets(kb, age, qualified, percent):
     assert "SMIC" in res.text
 
 
+@pytest.mark.parametrize("age, also", [(19, "65 % du SMIC, soit 1 184,97 €"), (23, "80 % du SMIC, soit 1 458,42 €"),
+                                       (30, None)])
+def test_the_salary_sentence_gives_the_rate_with_a_bac_pro_too_when_it_differs(kb, age, also):
+    unqualified = kb.minimum_salary(age, False, date(2026, 6, 1)).text
+    qualified = kb.minimum_salary(age, True, date(2026, 6, 1)).text
+    assert "bac pro" not in qualified
+    assert (also in unqualified) if also else "bac pro" not in unqualified
+
+
 def test_salary_smic_by_date(kb):
     assert kb.minimum_salary(30, False, date(2025, 12, 31)).smic_monthly_eur == 1801.80
     assert kb.minimum_salary(30, False, date(2026, 1, 1)).smic_monthly_eur == 1823.03
