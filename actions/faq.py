@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import SALARY_TOPIC, render_message, salary_message
 from actions.fallback import FAQ_PREFIX, ActionClarify
+from actions.forms import age_for_salary
 from actions.offers import forget_offer
 from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
@@ -44,24 +45,6 @@ def topic_for_intent(intent: str | None) -> str | None:
     return TOPIC_FOR_INTENT.get(intent)
 
 
-def format_date(day) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def render_message(kb, topic_id: str, on) -> dict[str, Any]:
-    """Text with its source lines, plus follow-up buttons, ready for dispatcher.utter_message."""
-    answer = kb.render_faq(topic_id, on=on)
-    verified = kb.faq_topics[topic_id].verified
-    source_lines = [f"Source : {source.title} — {source.url}" for source in answer.sources]
-    text = "\n\n".join([answer.text, "\n".join(source_lines + [f"(Information vérifiée le {format_date(verified)})"])])
-    buttons = [
-        {"title": kb.faq_topics[follow].title, "payload": f"/{FAQ_PREFIX}{follow}"}
-        for follow in answer.follow_ups[:3]
-        if follow in kb.faq_topics
-    ]
-    return {"text": text, "buttons": buttons}
-
-
 @apologise_on_error
 class ActionAnswerFaq(Action):
     def name(self) -> str:
@@ -74,5 +57,9 @@ class ActionAnswerFaq(Action):
         if topic_id not in kb.faq_topics:
             logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
             return await ActionClarify().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(**render_message(kb, topic_id, on=clock.today()))
+        age = age_for_salary(tracker) if topic_id == SALARY_TOPIC else None
+        if age is not None:
+            dispatcher.utter_message(**salary_message(kb, age, on=clock.today()))
+        else:
+            dispatcher.utter_message(**render_message(kb, topic_id, on=clock.today()))
         return forget_offer(tracker)

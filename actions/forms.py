@@ -13,6 +13,8 @@ from typing import Any
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import SALARY_TOPIC, salary_message
+from actions.fallback import FAQ_PREFIX
 from actions.parsing import (
     fold,
     hires_in,
@@ -112,6 +114,24 @@ def opening_message(tracker: Tracker) -> dict | None:
     if intent != "affirm" or not asked_just_before(tracker, {"action_offer_checks"}):
         return None
     return tracker.events[user_positions(tracker)[-2]].get("parse_data") or {}
+
+
+def stated_age(tracker: Tracker) -> int | None:
+    """The age said in the latest message ("et à 19 ans ?"), not a length of time ("depuis 10 ans")."""
+    return plausible_age(stated_value(tracker.latest_message, "age"))
+
+
+def age_for_salary(tracker: Tracker) -> int | None:
+    """The age the salary is asked for: said in the question, else the one given to the pre-screen."""
+    said = stated_age(tracker)
+    return said if said is not None else plausible_age(tracker.get_slot("age"))
+
+
+def salary_asked_just_before(tracker: Tracker) -> bool:
+    """Whether the previous message asked the salary, whose answer invites the person to give an age."""
+    users = user_positions(tracker)
+    previous = tracker.events[users[-2]].get("parse_data") or {} if len(users) >= 2 else {}
+    return (previous.get("intent") or {}).get("name") == FAQ_PREFIX + SALARY_TOPIC
 
 
 def user_positions(tracker: Tracker) -> list[int]:
@@ -324,7 +344,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
             if age is not None and age != current:
                 return {"age": said}
             return {}
-        return self.said_when_opening("age", "age", tracker, _plausible_age) \
+        return self.said_when_opening("age", "age", tracker, plausible_age) \
             or self.answer_for("age", tracker, lambda text, t: parse_age(entity_value(t, "age") or text))
 
     def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
@@ -346,6 +366,8 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         if previous is not None and previous != age and tracker.get_slot("requested_slot") != "age":
             dispatcher.utter_message(text=f"C'est noté, je retiens votre dernière réponse : {age} ans "
                                           f"(au lieu de {previous} ans).")
+        if salary_asked_just_before(tracker):  # its answer offered to compute the amount for an age
+            dispatcher.utter_message(**salary_message(load_knowledge(), age, on=clock.today()))
         return {"age": age}
 
     # -- situation -------------------------------------------------------------------------------
@@ -518,8 +540,8 @@ def _lower_first(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def _plausible_age(text: str) -> int | None:
-    age = parse_age(text)
+def plausible_age(text: Any) -> int | None:
+    age = parse_age(str(text)) if text is not None else None
     return age if age is not None and 0 <= age <= 120 else None
 
 

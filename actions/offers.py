@@ -9,9 +9,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import salary_message
 from actions.fallback import GUESS_LABELS
-from actions.forms import stated_value
+from actions.forms import salary_asked_just_before, stated_age, stated_value
 from actions.safety import MENU_BUTTON, apologise_on_error
+from knowledge import clock, load_knowledge
 
 # The entities each check can reuse (actions/forms.py reads them back when the check starts).
 CANDIDATE_ENTITIES = ["age", "situation", "certification", "department"]
@@ -42,6 +44,11 @@ class ActionOfferChecks(Action):
         return "action_offer_checks"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        age = stated_age(tracker)
+        if age is not None and salary_asked_just_before(tracker):
+            # "Indiquez un âge et je calcule le montant" — "j'ai 23 ans": the amount, not the offer of a check.
+            dispatcher.utter_message(**salary_message(load_knowledge(), age, on=clock.today()))
+            return []
         candidate = said(tracker, CANDIDATE_ENTITIES)
         employer = said(tracker, EMPLOYER_ENTITIES)
         candidate_button = {"title": GUESS_LABELS["start_prescreen"],

@@ -1,0 +1,84 @@
+"""The salary answer computes the minimum pay for an age said in the question, given to the pre-screen, or said
+right after the general answer ("Indiquez un âge … et je calcule le montant")."""
+
+import asyncio
+
+import pytest
+from action_testlib import entity, make_tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import ActionAnswerFaq
+from actions.offers import ActionOfferChecks
+
+
+@pytest.fixture(autouse=True)
+def today(monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2026-06-01")  # SMIC of 1 823,03 € a month since 1 January 2026
+
+
+def reply(action, **tracker_args):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, make_tracker(**tracker_args), {}))
+    [message] = dispatcher.messages
+    return message, events
+
+
+def ask_salary(text="quel salaire ?", entities=(), slots=None):
+    message, _ = reply(ActionAnswerFaq(), text=text, intent="faq_salary", entities=list(entities), slots=slots)
+    return message
+
+
+@pytest.mark.parametrize("text, age, expected", [
+    ("quel salaire pour un jeune de 19 ans ?", "19", ["À 19 ans", "55 % du SMIC, soit 1 002,67 €",
+                                                      "65 % du SMIC, soit 1 184,97 €"]),
+    ("et à vingt-trois ans ?", "vingt-trois", ["À 23 ans", "70 % du SMIC, soit 1 276,12 €"]),
+    ("combien à 40 ans ?", "40", ["À 40 ans", "100 % du SMIC, soit 1 823,03 €", "85 % du minimum conventionnel"]),
+    ("et pour un jeune de 15 ans ?", "15", ["qu'à partir de 16 ans"]),
+])
+def test_an_age_in_the_question_gets_the_amount(text, age, expected):
+    message = ask_salary(text, [entity("age", age)])
+    for part in expected:
+        assert part in message["text"]
+    assert "Source : " in message["text"] and "Indiquez un âge" not in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/faq_working_time", "/faq_employer_cost"]
+
+
+def test_without_an_age_the_general_answer_invites_one_and_the_prescreen_age_is_used():
+    general = ask_salary()
+    assert "Indiquez un âge" in general["text"] and "soit" not in general["text"]
+    assert "À 34 ans" in ask_salary(slots={"age": 34})["text"]
+    # A length of time is no age ("depuis 10 ans"): the general answer.
+    assert "Indiquez un âge" in ask_salary("quel salaire, je suis cariste depuis 10 ans ?", [entity("age", "10")])["text"]
+
+
+def salary_question():
+    return [{"event": "user", "text": "quel salaire ?", "parse_data": {"intent": {"name": "faq_salary"}}},
+            {"event": "action", "name": "action_answer_faq"}, {"event": "user", "text": "j'ai 23 ans"}]
+
+
+def test_an_age_said_right_after_the_salary_answer_gets_the_amount_not_the_offer_of_a_check():
+    message, events = reply(ActionOfferChecks(), text="j'ai 23 ans", entities=[entity("age", "23")],
+                            events=salary_question())
+    assert "À 23 ans" in message["text"] and "1 276,12 €" in message["text"]
+    assert events == []
+    # Elsewhere, or without an age, what the person says about themselves opens the way to the checks.
+    message, _ = reply(ActionOfferChecks(), text="j'ai 23 ans", entities=[entity("age", "23")])
+    assert "Voulez-vous commencer ?" in message["text"]
+    message, _ = reply(ActionOfferChecks(), text="je suis au RSA", entities=[entity("situation", "rsa")],
+                       events=salary_question())
+    assert "Voulez-vous commencer ?" in message["text"]
+
+
+def test_an_age_given_to_the_prescreen_right_after_the_salary_answer_gets_the_amount_too():
+    from actions.forms import ValidatePrescreenForm
+
+    dispatcher = CollectingDispatcher()
+    asked_during_the_form = salary_question()[:2] + [{"event": "user", "text": "34"}]
+    tracker = make_tracker(text="34", slots={"requested_slot": "age"}, events=asked_during_the_form)
+    assert ValidatePrescreenForm().validate_age("34", dispatcher, tracker, {}) == {"age": 34}
+    [message] = dispatcher.messages
+    assert "À 34 ans" in message["text"] and "1 823,03 €" in message["text"]
+    # Without the salary question just before, the age is taken silently.
+    dispatcher = CollectingDispatcher()
+    ValidatePrescreenForm().validate_age("34", dispatcher, make_tracker(text="34"), {})
+    assert dispatcher.messages == []
