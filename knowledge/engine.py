@@ -39,6 +39,9 @@ from .text import french_date, french_number, normalize
 PROFILE_KEYS = ("age", "situation", "cdi_amendment", "target", "target_kind", "employer_kind", "sector",
                 "department", "contract_date")
 MATCH_THRESHOLD = 0.75
+# A name designates a certification without doubt from this score (a typo at most); below, it is only a
+# suggestion, and a job kept as said ("agent de sécurité") must not be taken for the nearest title.
+CLEAR_MATCH = 0.9
 ELIGIBLE_KINDS = ("rncp", "cqp", "bloc", "ccn")
 
 
@@ -139,7 +142,7 @@ class KnowledgeBase:
 
     def _resolve_target(self, target: str) -> Certification | None:
         matches = self.find_certifications(target, limit=1)
-        return matches[0].certification if matches else None
+        return matches[0].certification if matches and matches[0].score >= CLEAR_MATCH else None
 
     # ------------------------------------------------------------- assess
     def assess(self, profile: Mapping[str, Any], on: date) -> Assessment:
@@ -313,6 +316,8 @@ class KnowledgeBase:
             raise ProfileError("sector", f"Erreur : secteur inconnu « {sector} ».")
         cert = self._resolve_target(certification) if certification else None
         wanted_sector = sector or (cert.sector if cert else None)
+        if certification and not wanted_sector:
+            return []  # a job outside the catalogue, sector unknown: no sponsor can be said to cover it
         out = []
         for sp in self.sponsors.values():
             if not sp.active:

@@ -43,6 +43,17 @@ def test_match_sponsors_national_fallback(kb):
     assert any("toute la France" in r for r in res[0].reasons)
 
 
+def test_a_job_outside_the_catalogue_is_not_taken_for_the_nearest_title(kb):
+    # "agent de sécurité" is only a weak suggestion of the CAP AEPE (score 0.75): kept as said, it stays unknown.
+    assert kb.find_certifications("agent de sécurité")
+    target = [c for c in kb.assess({"target": "agent de sécurité"}, date(2025, 6, 1)).checks if c.rule == "target_kind"]
+    assert [c.status for c in target] == ["unknown"] and "« agent de sécurité » n'est pas" in target[0].message
+    # No sponsor covers it unless its sector is known; a sponsor of the department alone is not enough.
+    assert kb.match_sponsors(department="69", certification="cariste") == []
+    assert kb.match_sponsors(department="69", certification="cariste", sector="sanitaire_social")
+    assert kb.match_sponsors(department="69")  # no certification asked: every sponsor of the department
+
+
 def test_match_sponsors_capacity_exhausted(kb):
     assert kb.match_sponsors(department="02", sector="industrie")[0].sponsor.id == "demo-geiq-aisne"
     assert kb.match_sponsors(department="02", sector="industrie", remaining_capacity={"demo-geiq-aisne": 0}) == []
