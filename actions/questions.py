@@ -37,6 +37,8 @@ QUESTIONS = {
 
 # The employer check shares some questions with the candidate's check; these are put to the employer differently.
 EMPLOYER_WORDING = {
+    "target": "Pour quel métier ou quel diplôme recrutez-vous ? (par exemple : aide-soignant, cuisinier, maçon ; "
+              "ou « je ne sais pas »)",
     "department": "Dans quel département se trouve le poste à pourvoir ? (numéro, nom ou grande ville)",
 }
 
