@@ -8,6 +8,7 @@ slot or says what is expected and asks again. A question about something else (a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -28,6 +29,7 @@ from actions.parsing import (
 )
 from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
+from knowledge.engine import CLEAR_MATCH
 
 FORM_SLOTS = [
     "age", "situation", "cdi_amendment", "target", "department", "contact_preference", "contact_value",
@@ -59,13 +61,17 @@ CONTACT_LABELS = {"chat": "Ici, par message", "phone": "Par téléphone", "email
 CONTACT_PAYLOADS = {"chat": "par message ici", "phone": "par téléphone", "email": "par e-mail"}
 SKIP_WORDS = {"passer", "non", "aucun", "pas de prenom", "je prefere pas", "je ne prefere pas", "skip"}
 MAX_HIRES = 1000
+KEPT_TARGET_CHARS = 60  # a longer answer is a sentence, not the name of a job
+# A job or diplome that is not in the catalogue is kept as said when the person chooses so (its button sends
+# this prefix): the sponsor checks it, rather than the person being stuck at the question.
+OUTSIDE_CATALOGUE = "hors catalogue : "
 # The messages that open a form; what they already say is not asked again.
 OPENING_INTENTS = {"start_prescreen", "employer_check"}
 
 
 def inform(entity: str, value: str) -> str:
     """A button payload that gives the value directly, without the NLU."""
-    return f'/inform{{"{entity}":"{value}"}}'
+    return "/inform" + json.dumps({entity: value}, ensure_ascii=False, separators=(",", ":"))
 
 
 def button_title(title: str, limit: int = 60) -> str:
@@ -177,8 +183,13 @@ def resolve_target(text: str) -> tuple[str | None, list]:
     if not matches:
         return None, []
     best = matches[0]
-    clear = best.score >= 0.9 and (len(matches) == 1 or matches[1].score < best.score - 0.05)
+    clear = best.score >= CLEAR_MATCH and (len(matches) == 1 or matches[1].score < best.score - 0.05)
     return (best.certification.code if clear else None), matches
+
+
+def keep_button(text: str) -> dict[str, str]:
+    """The button that keeps a job or diploma as said, outside the catalogue."""
+    return {"title": button_title(f"Garder « {text} »", 40), "payload": inform("certification", OUTSIDE_CATALOGUE + text)}
 
 
 class SharedQuestions:
@@ -231,6 +242,9 @@ class SharedQuestions:
         for code in (entity_value(tracker, "certification"), value):
             if code in kb.certifications:
                 return {"target": code}
+            if isinstance(code, str) and code.lower().startswith(OUTSIDE_CATALOGUE) \
+                    and code[len(OUTSIDE_CATALOGUE):].strip():
+                return {"target": code[len(OUTSIDE_CATALOGUE):].strip()[:KEPT_TARGET_CHARS]}
         sector = entity_value(tracker, "sector")
         if sector is None and self.sector_asked_before_target and is_dont_know(tracker, str(value or "")):
             sector = tracker.get_slot("sector")  # its certifications at once, rather than the list of sectors
@@ -257,20 +271,28 @@ class SharedQuestions:
         code, matches = resolve_target(entity_value(tracker, "certification") or text)
         if code:
             return {"target": code}
+        keepable = len(text) <= KEPT_TARGET_CHARS and not text.startswith("/")
         if matches:
+            # "agent de sécurité" only resembles a title of the catalogue: the person may keep what they said.
             dispatcher.utter_message(
-                text="Plusieurs certifications correspondent. Laquelle visez-vous ?",
+                text="Voici les certifications les plus proches dans mon catalogue. Laquelle visez-vous ?",
                 buttons=[{"title": button_title(m.certification.title), "payload": inform("certification", m.certification.code)}
-                         for m in matches[:4]],
+                         for m in matches[:4]] + ([keep_button(text)] if keepable else []),
             )
             return {"target": None}
         examples = "(par exemple « aide-soignant », « cuisinier », « maçon »)"
         if latest_intent(tracker) in ("affirm", "deny") or text.startswith("/"):
             # "oui" / "non", or a button from an older catalogue: nothing to search for.
             said = f"Indiquez le nom du métier ou du diplôme visé {examples}, ou « je ne sais pas »."
-        else:
-            said = (f"Je ne trouve pas « {text[:80]} » dans mon catalogue. Essayez un autre nom de métier ou de "
+        elif not keepable:
+            said = (f"Je ne trouve pas ce métier dans mon catalogue. Indiquez seulement le nom du métier ou du "
                     f"diplôme {examples}, ou répondez « je ne sais pas » pour choisir un secteur.")
+        else:
+            said = (f"Je ne trouve pas « {text} » dans mon catalogue. Essayez un autre nom de métier ou de "
+                    f"diplôme {examples}, répondez « je ne sais pas » pour choisir un secteur, ou gardez "
+                    f"« {text} » : le porteur de projet vérifiera la certification correspondante.")
+            dispatcher.utter_message(text=said, buttons=[keep_button(text)])
+            return {"target": None}
         dispatcher.utter_message(text=said)
         return {"target": None}
 

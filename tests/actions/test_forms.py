@@ -129,6 +129,31 @@ def test_target_by_misspelt_name_by_button_and_unknown():
     assert "je ne sais pas" in messages[0]
 
 
+@pytest.mark.parametrize("form", [PRESCREEN, EMPLOYER], ids=["prescreen", "employer"])
+def test_a_job_outside_the_catalogue_can_be_kept_as_said_so_that_the_check_goes_on(form):
+    import json
+
+    result, messages, raw = validate(form, "target", "cariste")
+    assert result == {"target": None} and "gardez « cariste »" in messages[0]
+    [keep] = raw[0]["buttons"]
+    assert keep["title"] == "Garder « cariste »"
+    # The button, as Rasa reads its payload: the job is kept as said, for the sponsor to check.
+    intent, _, given = keep["payload"][1:].partition("{")
+    [(name, value)] = json.loads("{" + given).items()
+    assert (intent, name) == ("inform", "certification")
+    assert validate(form, "target", keep["payload"], entities=[entity(name, value)])[0] == {"target": "cariste"}
+    # A job that only resembles titles of the catalogue: the nearest titles, and the job as said.
+    result, messages, raw = validate(form, "target", "agent de sécurité")
+    assert result == {"target": None} and "les plus proches" in messages[0]
+    assert raw[0]["buttons"][-1]["title"] == "Garder « agent de sécurité »" and len(raw[0]["buttons"]) >= 2
+    # A sentence is not offered to be kept as the name of a job; an empty kept name is not taken.
+    result, messages, raw = validate(form, "target", "je voudrais un travail " * 5)
+    assert result == {"target": None} and not raw[0].get("buttons") and "seulement le nom" in messages[0]
+    empty = '/inform{"certification":"hors catalogue : "}'
+    assert validate(form, "target", empty, entities=[entity("certification", "hors catalogue : ")])[0] == {
+        "target": None}
+
+
 @pytest.mark.parametrize(("text", "intent"), [("oui", "affirm"), ("non", "deny"),
                                               ('/inform{"certification":"RNCP00000"}', "inform")])
 def test_a_yes_a_no_or_a_stale_button_at_the_target_question_is_not_searched_for(text, intent):
@@ -264,18 +289,21 @@ def test_a_number_of_hires_is_read_only_when_the_sentence_says_so(text, hires):
     assert hires_in(text) == hires
 
 
-def test_the_department_question_is_worded_for_who_is_asked():
+def test_the_department_and_target_questions_are_worded_for_who_is_asked():
     from actions.questions import _ask_action
 
-    asked = {}
-    for form in ("prescreen_form", "employer_form"):
+    def asked(slot, form):
         tracker = make_tracker()
         tracker.active_loop = {"name": form}
         dispatcher = CollectingDispatcher()
-        asyncio.run(_ask_action("department")().run(dispatcher, tracker, {}))
-        asked[form] = dispatcher.messages[0]["text"]
-    assert "souhaitez-vous travailler" in asked["prescreen_form"]
-    assert "poste à pourvoir" in asked["employer_form"] and "travailler" not in asked["employer_form"]
+        asyncio.run(_ask_action(slot)().run(dispatcher, tracker, {}))
+        return dispatcher.messages[0]["text"]
+
+    assert "souhaitez-vous travailler" in asked("department", "prescreen_form")
+    employer = asked("department", "employer_form")
+    assert "poste à pourvoir" in employer and "travailler" not in employer
+    assert asked("target", "prescreen_form").startswith("Quel métier ou quel diplôme visez-vous ?")
+    assert asked("target", "employer_form").startswith("Pour quel métier ou quel diplôme recrutez-vous ?")
 
 
 def test_what_the_opening_message_says_unclearly_is_asked_later_without_error_messages():

@@ -270,3 +270,30 @@ def test_the_sqlite_conversation_store_keeps_conversations_in_wal_mode(live_stac
     with sqlite3.connect(live_stack.tracker_db) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert any('"text": "/faq_duration"' in data for data in conversation_history(live_stack, sender))
+
+
+def test_the_salary_is_computed_for_an_age_in_the_question_or_said_just_after(live_stack):
+    # Clock of the live stack: 26 November 2026, SMIC of 1 823,03 € a month since 1 January 2026.
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    assert "1 002,67 €" in talk(live_stack, sender, "c'est quoi le salaire pour quelqu'un de 19 ans ?")
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    assert "Indiquez un âge" in talk(live_stack, sender, "/faq_salary")
+    text = talk(live_stack, sender, "j'ai 23 ans")
+    assert "70 % du SMIC, soit 1 276,12 €" in text and "Voulez-vous commencer" not in text
+
+
+def test_a_job_outside_the_catalogue_kept_as_said_reaches_the_sponsor(live_stack, on_date):
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    talk(live_stack, sender, "/start_prescreen", "34", '/inform{"situation":"job_seeker"}')
+    reply, *follow_up = live_stack.say(sender, "cariste")
+    assert "Je ne trouve pas « cariste »" in reply["text"]
+    assert [r["text"] for r in follow_up] == ["Choisissez ci-dessus, ou écrivez directement le métier ou le diplôme visé."]
+    text = talk(live_stack, sender, reply["buttons"][0]["payload"])
+    assert "département" in text
+    text = talk(live_stack, sender, "Lyon", "par message ici", "passer")
+    assert "« cariste » n'est pas dans notre catalogue" in text and "Êtes-vous d'accord ?" in text
+    talk(live_stack, sender, "oui")
+    _person, leads, outbox, _consents = stored(live_stack, chat_id)
+    assert len(leads) == 1 and leads[0].profile["target"] == "cariste" and len(outbox) == 1
