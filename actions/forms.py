@@ -62,7 +62,7 @@ CONTACT_PAYLOADS = {"chat": "par message ici", "phone": "par téléphone", "emai
 SKIP_WORDS = {"passer", "non", "aucun", "pas de prenom", "je prefere pas", "je ne prefere pas", "skip"}
 MAX_HIRES = 1000
 KEPT_TARGET_CHARS = 60  # a longer answer is a sentence, not the name of a job
-# A job or diplome that is not in the catalogue is kept as said when the person chooses so (its button sends
+# A job or diploma that is not in the catalogue is kept as said when the person chooses so (its button sends
 # this prefix): the sponsor checks it, rather than the person being stuck at the question.
 OUTSIDE_CATALOGUE = "hors catalogue : "
 # The messages that open a form; what they already say is not asked again.
@@ -268,16 +268,17 @@ class SharedQuestions:
             dispatcher.utter_message(text="Je n'ai pas reçu de réponse. Quel métier ou quel diplôme visez-vous ? "
                                           "Par exemple : aide-soignant, cuisinier, maçon.")
             return {"target": None}
-        code, matches = resolve_target(entity_value(tracker, "certification") or text)
+        wanted = entity_value(tracker, "certification") or text  # "je voudrais être cariste": "cariste"
+        code, matches = resolve_target(wanted)
         if code:
             return {"target": code}
-        keepable = len(text) <= KEPT_TARGET_CHARS and not text.startswith("/")
+        keepable = len(wanted) <= KEPT_TARGET_CHARS and not text.startswith("/")
         if matches:
             # "agent de sécurité" only resembles a title of the catalogue: the person may keep what they said.
             dispatcher.utter_message(
                 text="Voici les certifications les plus proches dans mon catalogue. Laquelle visez-vous ?",
                 buttons=[{"title": button_title(m.certification.title), "payload": inform("certification", m.certification.code)}
-                         for m in matches[:4]] + ([keep_button(text)] if keepable else []),
+                         for m in matches[:4]] + ([keep_button(wanted)] if keepable else []),
             )
             return {"target": None}
         examples = "(par exemple « aide-soignant », « cuisinier », « maçon »)"
@@ -288,10 +289,10 @@ class SharedQuestions:
             said = (f"Je ne trouve pas ce métier dans mon catalogue. Indiquez seulement le nom du métier ou du "
                     f"diplôme {examples}, ou répondez « je ne sais pas » pour choisir un secteur.")
         else:
-            said = (f"Je ne trouve pas « {text} » dans mon catalogue. Essayez un autre nom de métier ou de "
+            said = (f"Je ne trouve pas « {wanted} » dans mon catalogue. Essayez un autre nom de métier ou de "
                     f"diplôme {examples}, répondez « je ne sais pas » pour choisir un secteur, ou gardez "
-                    f"« {text} » : le porteur de projet vérifiera la certification correspondante.")
-            dispatcher.utter_message(text=said, buttons=[keep_button(text)])
+                    f"« {wanted} » : le porteur de projet vérifiera la certification correspondante.")
+            dispatcher.utter_message(text=said, buttons=[keep_button(wanted)])
             return {"target": None}
         dispatcher.utter_message(text=said)
         return {"target": None}

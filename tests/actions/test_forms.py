@@ -142,6 +142,9 @@ def test_a_job_outside_the_catalogue_can_be_kept_as_said_so_that_the_check_goes_
     [(name, value)] = json.loads("{" + given).items()
     assert (intent, name) == ("inform", "certification")
     assert validate(form, "target", keep["payload"], entities=[entity(name, value)])[0] == {"target": "cariste"}
+    # The job the NLU found in a sentence is the one offered to be kept.
+    _, messages, raw = validate(form, "target", "je voudrais être cariste", entities=[entity("certification", "cariste")])
+    assert "Je ne trouve pas « cariste »" in messages[0] and raw[0]["buttons"][0]["title"] == "Garder « cariste »"
     # A job that only resembles titles of the catalogue: the nearest titles, and the job as said.
     result, messages, raw = validate(form, "target", "agent de sécurité")
     assert result == {"target": None} and "les plus proches" in messages[0]
