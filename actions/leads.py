@@ -295,7 +295,8 @@ def store_candidate_lead(session, person, consent, tracker: Tracker, kb, sponsor
     summary = {
         "initial": f"{first_name[0]}." if first_name and first_name != "-" else "-",
         "age_bracket": age_bracket(profile.get("age")),
-        "certification": f"{target.title} ({target.code})" if target else (profile.get("target") or "-"),
+        "certification": f"{target.title} ({target.code})" if target else
+        (f"{profile['target']} (hors catalogue, à vérifier)" if profile.get("target") else "-"),
         "department": f"{department} — {kb.departments[department].name}" if department in kb.departments else "-",
         "situation": upper_first(", ".join(describe(slot, profile[slot]) for slot in ("situation", "cdi_amendment")
                                            if slot in profile)),

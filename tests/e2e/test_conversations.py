@@ -297,3 +297,4 @@ def test_a_job_outside_the_catalogue_kept_as_said_reaches_the_sponsor(live_stack
     talk(live_stack, sender, "oui")
     _person, leads, outbox, _consents = stored(live_stack, chat_id)
     assert len(leads) == 1 and leads[0].profile["target"] == "cariste" and len(outbox) == 1
+    assert outbox[0].payload["summary"]["certification"] == "cariste (hors catalogue, à vérifier)"
