@@ -282,19 +282,30 @@ def test_the_salary_is_computed_for_an_age_in_the_question_or_said_just_after(li
     assert "70 % du SMIC, soit 1 276,12 €" in text and "Voulez-vous commencer" not in text
 
 
-def test_a_job_outside_the_catalogue_kept_as_said_reaches_the_sponsor(live_stack, on_date):
+def test_a_job_outside_the_catalogue_kept_as_said_reaches_the_sponsor_or_the_general_queue(live_stack, on_date):
     on_date("2025-06-01")
+
+    def keep_cariste(sender, *before):
+        talk(live_stack, sender, "/start_prescreen", "34", '/inform{"situation":"job_seeker"}', *before)
+        reply, *follow_up = live_stack.say(sender, "cariste")
+        assert "Je ne trouve pas « cariste »" in reply["text"]
+        assert [r["text"] for r in follow_up] == ["Choisissez ci-dessus, ou écrivez directement le métier ou le diplôme visé."]
+        assert "département" in talk(live_stack, sender, reply["buttons"][-1]["payload"])
+
+    # Sector unknown: no sponsor can be said to cover the job; the lead goes to the operators' general queue.
     chat_id = str(uuid.uuid4().int % 10**9)
-    sender = f"tg:{chat_id}"
-    talk(live_stack, sender, "/start_prescreen", "34", '/inform{"situation":"job_seeker"}')
-    reply, *follow_up = live_stack.say(sender, "cariste")
-    assert "Je ne trouve pas « cariste »" in reply["text"]
-    assert [r["text"] for r in follow_up] == ["Choisissez ci-dessus, ou écrivez directement le métier ou le diplôme visé."]
-    text = talk(live_stack, sender, reply["buttons"][0]["payload"])
-    assert "département" in text
-    text = talk(live_stack, sender, "Lyon", "par message ici", "passer")
-    assert "« cariste » n'est pas dans notre catalogue" in text and "Êtes-vous d'accord ?" in text
-    talk(live_stack, sender, "oui")
+    keep_cariste(f"tg:{chat_id}")
+    text = talk(live_stack, f"tg:{chat_id}", "Lyon", "par message ici", "passer")
+    assert "« cariste » n'est pas dans notre catalogue" in text and "l'équipe qui gère cet assistant" in text
+    talk(live_stack, f"tg:{chat_id}", "oui")
     _person, leads, outbox, _consents = stored(live_stack, chat_id)
-    assert len(leads) == 1 and leads[0].profile["target"] == "cariste" and len(outbox) == 1
+    assert len(leads) == 1 and leads[0].profile["target"] == "cariste" and leads[0].sponsor_id is None and outbox == []
+    # Sector chosen first ("je ne sais pas", then logistics): a sponsor of that sector gets it, marked to check.
+    chat_id = str(uuid.uuid4().int % 10**9)
+    keep_cariste(f"tg:{chat_id}", "je ne sais pas", '/inform{"sector":"logistique"}')
+    text = talk(live_stack, f"tg:{chat_id}", "Lille", "par message ici", "passer")
+    assert "GEIQ" in text and "Êtes-vous d'accord ?" in text
+    talk(live_stack, f"tg:{chat_id}", "oui")
+    _person, leads, outbox, _consents = stored(live_stack, chat_id)
+    assert len(leads) == 1 and len(outbox) == 1
     assert outbox[0].payload["summary"]["certification"] == "cariste (hors catalogue, à vérifier)"
