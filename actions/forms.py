@@ -3,7 +3,8 @@
 Every form slot uses a custom mapping: `extract_<slot>` takes the answer to the question being asked
 (or a correction given later, such as a new age), and `validate_<slot>` reads it and either fills the
 slot or says what is expected and asks again. A question about something else (a FAQ, "stop",
-"menu"...) is not taken as an answer: the form then steps aside and the rules answer it.
+"menu"...) is not taken as an answer: the form then steps aside and the rules answer it. A message that would
+end or restart the form counts as such only when the NLU is fairly sure of it (`unsure_leaving`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ NOT_ANSWERS = {
     "stop", "start_over", "help", "human_handoff", "bot_challenge", "my_data", "delete_my_data", "out_of_scope",
     "insult", "greet", "goodbye", "thanks", "start_prescreen", "employer_check", "sponsor_info",
 }
+# Intents whose rules end the form, restart it or switch to the other one: the answers given so far are lost.
+# When the NLU is unsure of them ("abc" read as `stop` at 0.27), the message is checked as an answer instead,
+# and the re-ask says how to leave (LEAVE_HINT).
+LEAVING_INTENTS = {"stop", "goodbye", "start_over", "start_prescreen", "employer_check", "delete_my_data"}
+SURE_ENOUGH_TO_LEAVE = 0.5
+LEAVE_HINT = "Pour arrêter le questionnaire, écrivez « stop » ; pour le reprendre au début, « recommencer »."
 SITUATION_LABELS = {
     "job_seeker": "Demandeur d'emploi (dont RSA, ASS)",
     "employee_cdi": "Salarié(e) en CDI",
@@ -119,7 +126,7 @@ def opening_message(tracker: Tracker) -> dict | None:
         return tracker.latest_message
     if intent != "affirm" or not asked_just_before(tracker, {"action_offer_checks"}):
         return None
-    return tracker.events[user_positions(tracker)[-2]].get("parse_data") or {}
+    return previous_message(tracker)
 
 
 def stated_age(tracker: Tracker) -> int | None:
@@ -135,14 +142,18 @@ def age_for_salary(tracker: Tracker) -> int | None:
 
 def salary_asked_just_before(tracker: Tracker) -> bool:
     """Whether the previous message asked the salary, whose answer invites the person to give an age."""
-    users = user_positions(tracker)
-    previous = tracker.events[users[-2]].get("parse_data") or {} if len(users) >= 2 else {}
-    return (previous.get("intent") or {}).get("name") == FAQ_PREFIX + SALARY_TOPIC
+    return (previous_message(tracker).get("intent") or {}).get("name") == FAQ_PREFIX + SALARY_TOPIC
 
 
 def user_positions(tracker: Tracker) -> list[int]:
     """Where the user's messages are in the conversation's events."""
     return [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+
+
+def previous_message(tracker: Tracker) -> dict:
+    """The NLU's reading of the user's message before the latest one ({} when there is none)."""
+    users = user_positions(tracker)
+    return tracker.events[users[-2]].get("parse_data") or {} if len(users) >= 2 else {}
 
 
 def asked_just_before(tracker: Tracker, actions: set[str]) -> bool:
@@ -169,8 +180,21 @@ def is_dont_know(tracker: Tracker, text: str) -> bool:
     return latest_intent(tracker) == "dont_know" or fold(text.strip()) in ("je sais pas", "je ne sais pas", "aucune idee")
 
 
+def intent_confidence(tracker: Tracker) -> float:
+    """How sure the NLU is of the latest intent (a button's payload: 1.0)."""
+    confidence = (tracker.latest_message.get("intent") or {}).get("confidence")
+    return 1.0 if confidence is None else float(confidence)
+
+
+def unsure_leaving(tracker: Tracker) -> bool:
+    """Whether the latest message was read, without much confidence, as a wish to leave the form."""
+    return latest_intent(tracker) in LEAVING_INTENTS and intent_confidence(tracker) < SURE_ENOUGH_TO_LEAVE
+
+
 def is_digression(tracker: Tracker) -> bool:
     intent = latest_intent(tracker)
+    if unsure_leaving(tracker):
+        return False
     return intent in NOT_ANSWERS or intent.startswith("faq_")
 
 
@@ -205,6 +229,10 @@ class SharedQuestions:
         if emptied:
             tracker.events = without_trailing_slots(tracker.events, emptied)
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        asked = tracker.get_slot("requested_slot")
+        refused = any(e.get("event") == "slot" and e.get("name") == asked and e.get("value") is None for e in events)
+        if refused and unsure_leaving(tracker):
+            dispatcher.utter_message(text=LEAVE_HINT)  # the person may have wanted to leave: say how
         if opening_message(tracker) is not None:
             # Say what was taken from the opening message: a misread value must not pass unseen.
             values = {e["name"]: e["value"] for e in events if e.get("event") == "slot" and e.get("value") is not None}

@@ -3,11 +3,12 @@
 from rasa_sdk import Tracker
 
 
-def make_tracker(text="", intent="inform", entities=None, slots=None, events=None, sender="tg:42"):
+def make_tracker(text="", intent="inform", entities=None, slots=None, events=None, sender="tg:42", confidence=None):
+    parsed_intent = {"name": intent} if confidence is None else {"name": intent, "confidence": confidence}
     return Tracker(
         sender_id=sender,
         slots=dict(slots or {}),
-        latest_message={"text": text, "intent": {"name": intent}, "entities": entities or [], "intent_ranking": []},
+        latest_message={"text": text, "intent": parsed_intent, "entities": entities or [], "intent_ranking": []},
         events=events or [],
         paused=False,
         followup_action=None,

@@ -73,6 +73,36 @@ def test_an_answer_misread_as_a_faq_still_counts_when_it_parses():
     assert PRESCREEN.extract_department(CollectingDispatcher(), tracker, {}) == {"department": "Lyon"}
 
 
+@pytest.mark.parametrize(("form", "slot", "text", "intent", "expected"), [
+    (PRESCREEN, "age", "abc", "stop", "en chiffres"),
+    (PRESCREEN, "situation", "bof", "goodbye", "pas compris votre situation"),
+    (EMPLOYER, "hires", "euh", "start_over", "nombre de recrutements"),
+    (EMPLOYER, "sector", "zz", "start_prescreen", "pas reconnu ce secteur"),
+])
+def test_an_unsure_reading_as_leaving_the_form_is_checked_as_an_answer_and_the_re_ask_says_how_to_leave(
+        form, slot, text, intent, expected):
+    from actions.forms import LEAVE_HINT
+
+    events = [{"event": "slot", "name": "requested_slot", "value": slot}, {"event": "user", "text": text}]
+    result, messages = run_form(form, events, {"requested_slot": slot, slot: None}, text, intent, confidence=0.27)
+    assert any(e["name"] == slot and e["value"] is None for e in result)  # validated: the form goes on
+    assert len(messages) == 2 and expected in messages[0] and messages[1] == LEAVE_HINT
+
+
+def test_a_sure_reading_as_leaving_the_form_is_not_taken_as_an_answer():
+    events = [{"event": "slot", "name": "requested_slot", "value": "age"}, {"event": "user", "text": "stop"}]
+    result, messages = run_form(PRESCREEN, events, {"requested_slot": "age", "age": None}, "stop", "stop",
+                                confidence=0.96)
+    assert not any(e["name"] == "age" for e in result) and messages == []  # Rasa rejects the form: the rule stops it
+
+
+def test_an_unsure_reading_as_leaving_that_parses_as_an_answer_is_taken_without_the_hint():
+    events = [{"event": "slot", "name": "requested_slot", "value": "department"}, {"event": "user", "text": "Lyon"}]
+    result, messages = run_form(PRESCREEN, events, {"requested_slot": "department", "department": None}, "Lyon",
+                                "goodbye", confidence=0.3)
+    assert any(e["name"] == "department" and e["value"] == "69" for e in result) and messages == []
+
+
 def test_other_slots_are_not_filled_from_an_answer_to_another_question():
     tracker = make_tracker(text="Lyon", slots={"requested_slot": "age"})
     assert PRESCREEN.extract_department(CollectingDispatcher(), tracker, {}) == {}
@@ -208,14 +238,15 @@ def test_parsers_edge_cases():
     assert parse_contact("mon mail: a.b@exemple.fr merci") == ("email", "a.b@exemple.fr")
 
 
-def run_form(form, events, slots, text, intent="inform", entities=None):
+def run_form(form, events, slots, text, intent="inform", entities=None, confidence=None):
     import yaml
 
     from stack import settings
 
     domain = yaml.safe_load((settings.ROOT / "domain.yml").read_text())
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text=text, intent=intent, slots=slots, events=events, entities=entities)
+    tracker = make_tracker(text=text, intent=intent, slots=slots, events=events, entities=entities,
+                           confidence=confidence)
     result = asyncio.run(form.run(dispatcher, tracker, domain))
     return result, [m.get("text") or "" for m in dispatcher.messages]
 
