@@ -10,11 +10,12 @@ from actions.forms import (
     employer_kind_buttons,
     sector_buttons,
     situation_buttons,
+    value_before_message,
 )
 from actions.safety import apologise_on_error
 
 QUESTIONS = {
-    "age": ("Commençons. Quel âge avez-vous ? (en chiffres, par exemple 34)", None),
+    "age": ("Quel âge avez-vous ? (en chiffres, par exemple 34)", None),
     "situation": ("Quelle est votre situation aujourd'hui ?", situation_buttons),
     "cdi_amendment": (
         "Votre employeur actuel est-il d'accord pour modifier votre CDI par un avenant, le temps du contrat de "
@@ -42,6 +43,9 @@ EMPLOYER_WORDING = {
     "department": "Dans quel département se trouve le poste à pourvoir ? (numéro, nom ou grande ville)",
 }
 
+# The first question opens the pre-screen with this word; asked again (after "abc" or a FAQ), it does not.
+OPENING_WORD = "Commençons. "
+
 # After the validation has just shown choices of sectors or certifications, a second question would compete.
 TARGET_FOLLOW_UP = "Choisissez ci-dessus, ou écrivez directement le métier ou le diplôme visé."
 
@@ -66,8 +70,10 @@ def _ask_action(slot: str) -> type[Action]:
             dispatcher.utter_message(text=TARGET_FOLLOW_UP)
             return []
         in_employer_check = (tracker.active_loop or {}).get("name") == "employer_form"
-        dispatcher.utter_message(text=EMPLOYER_WORDING.get(slot, text) if in_employer_check else text,
-                                 buttons=buttons() if buttons else [])
+        said = EMPLOYER_WORDING.get(slot, text) if in_employer_check else text
+        if slot == "age" and value_before_message(tracker, "requested_slot") != "age":
+            said = OPENING_WORD + said
+        dispatcher.utter_message(text=said, buttons=buttons() if buttons else [])
         return []
 
     return apologise_on_error(type(f"AskFor_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run,

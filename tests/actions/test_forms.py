@@ -340,6 +340,22 @@ def test_the_department_and_target_questions_are_worded_for_who_is_asked():
     assert asked("target", "employer_form").startswith("Pour quel métier ou quel diplôme recrutez-vous ?")
 
 
+def test_the_first_question_opens_the_prescreen_and_is_asked_again_without_the_opening_word():
+    from actions.questions import _ask_action
+
+    def asked(events):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(events=events)
+        tracker.active_loop = {"name": "prescreen_form"}
+        asyncio.run(_ask_action("age")().run(dispatcher, tracker, {}))
+        return dispatcher.messages[0]["text"]
+
+    opened = asked([{"event": "user", "text": "/start_prescreen"}, {"event": "slot", "name": "requested_slot", "value": "age"}])
+    assert opened.startswith("Commençons. Quel âge avez-vous ?")
+    again = asked([{"event": "slot", "name": "requested_slot", "value": "age"}, {"event": "user", "text": "abc"}])
+    assert again.startswith("Quel âge avez-vous ?")
+
+
 def test_what_the_opening_message_says_unclearly_is_asked_later_without_error_messages():
     filled, messages = opening(PRESCREEN, "je veux faire le test, 250 ans, atlantis", "start_prescreen",
                                [entity("age", "250"), entity("certification", "zzzz"),

@@ -124,7 +124,8 @@ def test_bad_answers_are_asked_again(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     text = talk(live_stack, sender, "/start_prescreen", "150 ans")
     assert "entre 0 et 120" in text
-    assert "en chiffres" in talk(live_stack, sender, "abc")
+    text = talk(live_stack, sender, "abc")
+    assert "en chiffres" in text and "Quel âge avez-vous" in text and "Commençons" not in text  # asked again
     assert "situation" in talk(live_stack, sender, "dix-sept ans").lower()
 
 
