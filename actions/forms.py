@@ -187,7 +187,8 @@ def intent_confidence(tracker: Tracker) -> float:
 
 
 def unsure_leaving(tracker: Tracker) -> bool:
-    """Whether the latest message was read, without much confidence, as a wish to leave the form."""
+    """Whether the latest message was read, without much confidence, as a wish to leave (a form, or a yes/no
+    question: action_stop)."""
     return latest_intent(tracker) in LEAVING_INTENTS and intent_confidence(tracker) < SURE_ENOUGH_TO_LEAVE
 
 

@@ -16,8 +16,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
-from actions.forms import FORM_SLOTS, asked_just_before, describe, latest_intent, upper_first
-from actions.offers import OFFERS
+from actions.fallback import ActionClarify
+from actions.forms import FORM_SLOTS, asked_just_before, describe, latest_intent, unsure_leaving, upper_first
+from actions.offers import OFFERS, PENDING_ANSWERS
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
 from storage import (
@@ -41,11 +42,14 @@ logger = logging.getLogger(__name__)
 CONSENT_VERSION = "2026-11-26.1"
 RETENTION_DAYS = 180
 YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/deny"}]
-# The actions that ask for consent (action_store_lead asks again when it cannot store or is not sure of the yes).
+# The actions that ask for consent (action_store_lead asks again when it cannot store or is not sure of the yes,
+# action_stop when a "stop" was unsure), and those that ask the deletion question.
 ASK_AGAIN = "Pour être sûr de votre réponse, je vous repose la question. "  # a "oui" that answered something else
-CONSENT_ASKERS = {"action_prescreen_verdict", "action_employer_verdict", "action_store_lead"}
+CONSENT_ASKERS = {"action_prescreen_verdict", "action_employer_verdict", "action_store_lead", "action_stop"}
 DELETE_QUESTION = ("Voulez-vous vraiment supprimer toutes les données que j'ai enregistrées sur vous, ainsi que "
                    "l'historique de notre conversation ? Les demandes transmises seront anonymisées.")
+DELETE_ASKERS = {"action_confirm_deletion", "action_delete_my_data", "action_stop"}
+NOT_UNDERSTOOD = "Je n'ai pas bien compris, je vous repose la question (pour en rester là, écrivez « stop »). "
 GENERAL_QUEUE = "general_queue"
 UNAVAILABLE = ("Je ne peux pas enregistrer votre demande pour le moment (problème technique de notre côté). "
                "Rien n'a été enregistré. Réessayez dans quelques minutes en répondant « oui ».")
@@ -141,6 +145,23 @@ def consent_text(sponsor_name: str | None, subject: str) -> str:
             "(« supprimer mes données »). Êtes-vous d'accord ?")
 
 
+def consent_subject(tracker: Tracker) -> str:
+    return "employer" if tracker.get_slot("awaiting") == "consent_employer" else "candidate"
+
+
+def matched_sponsor_name(kb, tracker: Tracker) -> str | None:
+    """The name of the sponsor the consent text names (None: the general queue)."""
+    key = tracker.get_slot("matched_sponsor")
+    return kb.sponsors[key].name if key in kb.sponsors else None
+
+
+def pending_question(tracker: Tracker) -> str:
+    """The consent or deletion question that `awaiting` says is still open, in the words it was asked."""
+    if tracker.get_slot("awaiting") == "delete_confirmation":
+        return DELETE_QUESTION
+    return consent_text(matched_sponsor_name(load_knowledge(), tracker), consent_subject(tracker))
+
+
 @apologise_on_error
 class ActionResetForms(Action):
     """Start a form afresh: a new pre-screen or employer check does not reuse old answers."""
@@ -233,10 +254,10 @@ class ActionStoreLead(Action):
         return "action_store_lead"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list:
-        subject = "employer" if tracker.get_slot("awaiting") == "consent_employer" else "candidate"
+        subject = consent_subject(tracker)
         kb = load_knowledge()
         sponsor_key = tracker.get_slot("matched_sponsor")
-        sponsor_name = kb.sponsors[sponsor_key].name if sponsor_key in kb.sponsors else None
+        sponsor_name = matched_sponsor_name(kb, tracker)
         if not asked_just_before(tracker, CONSENT_ASKERS):
             # A "oui" to something else ("Avez-vous une autre question ?" after a FAQ) is not a consent.
             dispatcher.utter_message(text=ASK_AGAIN + consent_text(sponsor_name, subject), buttons=YES_NO)
@@ -409,7 +430,7 @@ class ActionDeleteMyData(Action):
         return "action_delete_my_data"
 
     def run(self, dispatcher, tracker, domain):
-        if not asked_just_before(tracker, {"action_confirm_deletion", "action_delete_my_data"}):
+        if not asked_just_before(tracker, DELETE_ASKERS):
             # A "oui" to something else said since the question does not erase anything.
             dispatcher.utter_message(text=ASK_AGAIN + DELETE_QUESTION, buttons=YES_NO)
             return [SlotSet("awaiting", "delete_confirmation")]
@@ -447,6 +468,28 @@ class ActionKeepMyData(Action):
     def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(text="D'accord, je ne supprime rien.", buttons=[MENU_BUTTON])
         return [SlotSet("awaiting", None)]
+
+
+@apologise_on_error
+class ActionStop(Action):
+    """"stop" outside a form; its rule then says utter_stopped. The NLU reads short gibberish ("abc") as stop at
+    ~0.27: such an unsure stop ends nothing, it asks the open question again (or clarifies) and listens instead."""
+
+    def name(self) -> str:
+        return "action_stop"
+
+    async def run(self, dispatcher, tracker, domain):
+        awaiting = tracker.get_slot("awaiting")
+        if unsure_leaving(tracker):
+            if awaiting in PENDING_ANSWERS:
+                dispatcher.utter_message(text=NOT_UNDERSTOOD + pending_question(tracker), buttons=YES_NO)
+                events = []
+            else:
+                events = await ActionClarify().run(dispatcher, tracker, domain)
+            return events + [FollowupAction("action_listen")]  # the listen replaces the rule's utter_stopped
+        if awaiting in ("consent_candidate", "consent_employer"):
+            return forget_conversation()  # a stop at the consent question is a no, as in action_no_consent
+        return [SlotSet("awaiting", None)] if awaiting else []
 
 
 @apologise_on_error

@@ -16,6 +16,7 @@ from actions.leads import (
     ActionNoConsent,
     ActionPrescreenVerdict,
     ActionShowMyData,
+    ActionStop,
     ActionStoreLead,
     age_bracket,
 )
@@ -39,9 +40,10 @@ def database(request, tmp_path, monkeypatch):
         actions.db.store.cache_clear()
 
 
-def run(action, slots, text="", intent="affirm", sender="tg:42", events=None):
+def run(action, slots, text="", intent="affirm", sender="tg:42", events=None, confidence=None, ranking=None):
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text=text, intent=intent, slots=slots, sender=sender, events=events)
+    tracker = make_tracker(text=text, intent=intent, slots=slots, sender=sender, events=events, confidence=confidence,
+                           ranking=ranking)
     events = asyncio.run(action.run(dispatcher, tracker, {}))
     return events, "\n".join(m.get("text") or "" for m in dispatcher.messages), dispatcher.messages
 
@@ -131,6 +133,67 @@ def test_a_yes_to_another_question_is_not_a_consent_the_question_is_asked_again(
     # The yes to that repeated question is a consent.
     _, text, _ = run(ActionStoreLead(), slots, events=said_yes_after("action_store_lead", "action_listen"))
     assert "c'est enregistré" in text and count(database, Lead) == 1
+
+
+LISTEN_INSTEAD = {"event": "followup", "timestamp": None, "name": "action_listen"}
+
+
+def stop(slots, confidence, ranking=None):
+    """"stop" outside a form, read with this confidence (None: a button or /annuler)."""
+    return run(ActionStop(), slots, text="abc", intent="stop", confidence=confidence, ranking=ranking)
+
+
+def test_a_sure_stop_at_the_consent_question_is_a_no(database):
+    events, text, _ = stop(dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"), 0.93)
+    assert text == ""  # the rule says utter_stopped next: no listen replaces it
+    assert LISTEN_INSTEAD not in events
+    # As action_no_consent: the history is erased and the answers and the question are cleared.
+    assert (events[0]["name"], events[0]["value"]) == ("forget_conversation", True)
+    cleared = {e["name"]: e["value"] for e in events[1:]}
+    assert cleared["awaiting"] is None and cleared["contact_value"] is None
+    assert count(database, Person) == count(database, Consent) == count(database, Lead) == 0
+
+
+@pytest.mark.parametrize(("awaiting", "expected"), [(None, []), ("delete_confirmation", [("awaiting", None)]),
+                                                    ("offer_prescreen", [("awaiting", None)])])
+def test_a_sure_stop_elsewhere_clears_the_open_question_only(awaiting, expected):
+    for confidence in (0.5, None):  # None: the /stop payload of a button or of /annuler
+        events, text, _ = stop({"awaiting": awaiting}, confidence)
+        assert text == "" and [(e["name"], e.get("value")) for e in events] == expected
+
+
+def test_an_unsure_stop_at_the_consent_question_asks_it_again(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")
+    events, text, messages = stop(slots, 0.27)
+    assert text.startswith("Je n'ai pas bien compris") and "« stop »" in text and "j'arrête" not in text
+    assert "« Exemple — Organisme de formation sanitaire et social (Lyon) »" in text and "Êtes-vous d'accord ?" in text
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert events == [LISTEN_INSTEAD]  # awaiting kept, and no "j'arrête là" from the rule
+    assert count(database, Person) == 0
+    # The yes to the question asked again is the consent.
+    _, text, _ = run(ActionStoreLead(), slots, events=said_yes_after("action_stop", "action_listen"))
+    assert "c'est enregistré" in text and count(database, Lead) == 1
+
+
+def test_an_unsure_stop_at_the_deletion_question_asks_it_again(database):
+    events, text, messages = stop({"awaiting": "delete_confirmation"}, 0.3)
+    assert text.startswith("Je n'ai pas bien compris") and "Voulez-vous vraiment supprimer" in text
+    assert "j'arrête" not in text and [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert events == [LISTEN_INSTEAD]
+    events, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"},
+                          events=said_yes_after("action_stop", "action_listen"))
+    assert "C'est fait" in text and (events[0]["name"], events[0]["value"]) == ("forget_conversation", True)
+
+
+@pytest.mark.parametrize("awaiting", [None, "offer_prescreen"])
+def test_an_unsure_stop_with_no_question_open_gets_the_clarification(awaiting):
+    ranking = [{"name": "stop", "confidence": 0.27}, {"name": "faq_duration", "confidence": 0.2},
+               {"name": "greet", "confidence": 0.15}, {"name": "faq_window", "confidence": 0.1}]
+    events, text, messages = stop({"awaiting": awaiting}, 0.27, ranking)
+    assert "pas sûr d'avoir compris" in text and "j'arrête" not in text
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/faq_duration", "/faq_window", "/help"]
+    assert events == [LISTEN_INSTEAD]  # an offer stays open, as after action_clarify
 
 
 def test_database_down_gives_a_clear_answer_and_keeps_the_question_open(monkeypatch, tmp_path):

@@ -256,6 +256,36 @@ def test_employer_reaches_a_verdict(live_stack, on_date):
     store.dispose()
 
 
+def test_an_unsure_stop_at_the_consent_question_asks_it_again(live_stack, on_date):
+    # "/stop@0.27": read as stop with the confidence the NLU gives short gibberish such as "abc"
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    talk(live_stack, sender, *candidate_answers())
+    text = talk(live_stack, sender, "/stop@0.27")
+    assert "Je n'ai pas bien compris" in text and "Êtes-vous d'accord ?" in text and "j'arrête" not in text
+    assert "c'est enregistré" in talk(live_stack, sender, "oui")
+    assert len(stored(live_stack, chat_id)[1]) == 1
+
+
+def test_a_sure_stop_at_the_consent_question_is_a_no(live_stack, on_date):
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    talk(live_stack, sender, *candidate_answers())
+    assert "j'arrête" in talk(live_stack, sender, "/stop")
+    assert not mentions_the_person(conversation_history(live_stack, sender))
+    assert "c'est enregistré" not in talk(live_stack, sender, "oui")  # no question is open any more
+    assert stored(live_stack, chat_id)[0] is None
+
+
+def test_an_unsure_stop_with_no_question_open_asks_for_a_rephrasing(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    text = talk(live_stack, sender, "/faq_duration", "/stop@0.27")
+    assert "Je ne suis pas sûr d'avoir compris" in text and "j'arrête" not in text
+    assert "36 mois" in talk(live_stack, sender, "/faq_duration")
+
+
 def test_stop_leaves_the_form(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34")
