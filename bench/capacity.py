@@ -119,14 +119,7 @@ def train_from_scratch(results_dir: Path, log_path: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         env = settings.Settings.from_env().child_env()
         env["RASA_CACHE_DIRECTORY"] = str(Path(tmp) / "cache")  # nothing reused from earlier trainings
-        argv = [
-            str(settings.RASA_BIN), "train",
-            "--config", str(settings.CONFIG_FILE),
-            "--domain", str(settings.DOMAIN_FILE),
-            "--data", str(settings.NLU_DIR),
-            "--out", str(Path(tmp) / "models"),
-            "--fixed-model-name", "bench",
-        ]
+        argv = training.rasa_argv(*training.train_args(Path(tmp) / "models", "bench"))
         started = time.monotonic()
         with open(log_path, "wb") as log:
             code = subprocess.run(argv, cwd=settings.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT).returncode

@@ -116,4 +116,6 @@ if __name__ == "__main__":
         build_weights_eagerly()
         skip_spacy_ner()
         remember_event_types()
+    elif len(sys.argv) > 1 and sys.argv[1] == "train":
+        skip_spacy_ner()  # featurizing the training examples does not need spaCy's entities either
     runpy.run_module("rasa", run_name="__main__", alter_sys=True)
