@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import salary_message
 from actions.fallback import GUESS_LABELS
 from actions.forms import salary_asked_just_before, stated_age, stated_value
+from actions.parsing import says_an_age
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
 
@@ -61,8 +62,19 @@ class ActionOfferChecks(Action):
                     "peut recruter en VAE inversée. Voulez-vous commencer ?")
             buttons, offered = [employer_button, candidate_button], "offer_employer_check"
         elif candidate:
-            text = ("Merci pour ces précisions. En quelques questions, je peux vérifier avec vous si un parcours de "
-                    "VAE inversée vous est accessible. Voulez-vous commencer ?")
+            knowledge, text_said = load_knowledge(), tracker.latest_message.get("text") or ""
+            age_check = knowledge.age_check(age) if age is not None and says_an_age(text_said, age) else None
+            if age_check is not None and age_check.status == "fail":
+                # Under the minimum age a check can only end the same way: say so, and offer the questions.
+                dispatcher.utter_message(text=f"{age_check.message} Je reste à votre disposition pour toute "
+                                              "question sur le dispositif.", buttons=[MENU_BUTTON])
+                return [] if tracker.get_slot("awaiting") in PENDING_ANSWERS else [SlotSet("awaiting", None)]
+            # "j'ai 16 ans, je suis au RSA, c'est possible ?": the conditions met answer it; the check does the rest.
+            met = [age_check.message] if age_check is not None else []
+            if "situation" in candidate:
+                met.append(knowledge.status_check().message)
+            text = " ".join(["Merci pour ces précisions.", *met, "En quelques questions, je peux vérifier avec vous "
+                             "si un parcours de VAE inversée vous est accessible. Voulez-vous commencer ?"])
             buttons, offered = [candidate_button, employer_button], "offer_prescreen"
         else:
             text = ("Que souhaitez-vous faire ? Je peux vérifier si un parcours de VAE inversée vous est "

@@ -78,6 +78,15 @@ def is_a_duration(text: str, number) -> bool:
                      rf"|\b{n}\s*ans?\s+(?:d|de)\b", folded) is not None
 
 
+def says_an_age(text: str, age: int) -> bool:
+    """Whether `text` says "<age> ans", in digits or words ("16 ans", "dix-sept ans", "vingt et un ans"): the NLU
+    may tag another number ("3 enfants") as an age, and maps "dix-sept" to 17."""
+    for match in re.finditer(r"([a-z0-9-]+(?:\s+et\s+[a-z-]+)?)\s*ans\b", fold(text).replace("'", " ")):
+        if match.group(1) == str(age) or words_to_number(match.group(1)) == age:
+            return True
+    return False
+
+
 # Numbers in words, hyphenated compounds included ("dix-sept"); not starting with "un"/"une", which are also
 # articles ("embaucher un peu plus tard").
 _NUMBER_WORDS = {**UNITS, **TENS}

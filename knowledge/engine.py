@@ -148,24 +148,15 @@ class KnowledgeBase:
     def assess(self, profile: Mapping[str, Any], on: date) -> Assessment:
         """Candidate eligibility. Raises ProfileError on invalid values; partial profiles give 'incomplete'."""
         p = self.validate_profile(profile)
-        prog = self.programme
         checks: list[Check] = []
         conditions: list[str] = []
         missing: list[str] = []
 
-        # age
-        rule = self.rules["age_min"]
-        age = p.get("age")
-        if age is None:
-            checks.append(self._check(rule, "unknown", "unknown"))
+        checks.append(self.age_check(p.get("age")))
+        if p.get("age") is None:
             missing.append("age")
-        elif age < prog.min_age:
-            checks.append(self._check(rule, "fail", "fail", age=age))
-        else:
-            checks.append(self._check(rule, "pass", "pass", age=age))
 
-        # status: no condition of status
-        checks.append(self._check(self.rules["status"], "pass", "pass"))
+        checks.append(self.status_check())
 
         # CDI + avenant
         rule = self.rules["cdi_amendment"]
@@ -202,6 +193,19 @@ class KnowledgeBase:
         conditions.append(str(self.rules["project_cap"].extra["condition"]))
         verdict = decide(checks, missing)
         return Assessment(verdict, checks, _dedupe(conditions), missing, on, target_cert)
+
+    def status_check(self) -> Check:
+        """No condition of status or diploma: whatever the person's situation, it passes."""
+        return self._check(self.rules["status"], "pass", "pass")
+
+    def age_check(self, age: int | None) -> Check:
+        """The age condition alone: also said when someone gives their age outside the pre-screen."""
+        rule = self.rules["age_min"]
+        if age is None:
+            return self._check(rule, "unknown", "unknown")
+        if age < self.programme.min_age:
+            return self._check(rule, "fail", "fail", age=age)
+        return self._check(rule, "pass", "pass", age=age)
 
     def _target_checks(self, p: Mapping[str, Any], on: date):
         rule = self.rules["target_kind"]

@@ -376,6 +376,16 @@ def test_parsers_tell_an_age_from_a_length_of_time():
     assert not is_a_duration("j'ai 45 ans et je suis au RSA", 45) and not is_a_duration("âgée de 45 ans", 45)
 
 
+@pytest.mark.parametrize("text, age, said", [
+    ("j'ai 45 ans et je suis au RSA", 45, True), ("J'AI DIX-SEPT ANS", 17, True), ("vingt et un ans", 21, True),
+    ("16ans", 16, True), ("quatre-vingt-deux ans", 82, True), ("j'ai 3 enfants", 3, False),
+    ("j'ai 30 ans", 31, False), ("17", 17, False)])
+def test_an_age_is_said_only_as_a_number_of_years(text, age, said):
+    from actions.parsing import says_an_age
+
+    assert says_an_age(text, age) is said
+
+
 def test_only_an_opening_message_fills_slots_that_were_not_asked():
     # The same entities in an answer to nothing (intent inform) or to another question are not taken.
     filled, messages = opening(PRESCREEN, "45 ans", "inform", [entity("age", "45")])

@@ -113,3 +113,29 @@ def test_a_yes_to_what_was_said_after_the_offer_starts_no_check():
     assert reset() == ([], [])  # the yes answers the offer: the rule opens the form
     followup, messages = reset({"event": "user", "text": "merci"}, {"event": "action", "name": "utter_thanks"})
     assert [e["name"] for e in followup] == ["action_listen"] and messages[0]["response"] == "utter_ok"
+
+
+def test_an_age_said_outside_the_prescreen_gets_the_age_condition_with_the_offer():
+    message = offer(entity("age", "16"), expect_awaiting="offer_prescreen", text="j'ai 16 ans c'est possible ?")
+    assert "Vous avez 16 ans : la condition d'âge (16 ans et plus) est remplie." in message["text"]
+    assert message["text"].endswith("Voulez-vous commencer ?")
+    assert message["buttons"][0]["payload"] == '/start_prescreen{"age":"16"}'
+    message = offer(entity("age", "17"), expect_awaiting="offer_prescreen", text="J'ai Dix-Sept ans")  # NLU: 17
+    assert "Vous avez 17 ans" in message["text"]
+
+
+def test_under_the_minimum_age_the_answer_says_so_and_offers_no_check():
+    message = offer(entity("age", "15"), awaiting="offer_employer_check", expect_awaiting=None,
+                    text="mon fils a 15 ans, il peut signer ?")
+    assert "au moins 16 ans" in message["text"] and "15 ans" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/help"]
+    # A consent question still open keeps its "oui".
+    offer(entity("age", "15"), awaiting="consent_candidate", text="il a 15 ans")
+
+
+def test_a_number_that_is_not_said_as_an_age_gets_no_age_condition():
+    message = offer(entity("age", "3"), entity("situation", "rsa"), expect_awaiting="offer_prescreen",
+                    text="j'ai 3 enfants et je touche le RSA")
+    assert "condition d'âge" not in message["text"] and "au moins 16 ans" not in message["text"]
+    assert message["text"].startswith("Merci pour ces précisions. Aucune condition de statut : votre situation ne "
+                                      "vous empêche pas d'entrer dans le dispositif. En quelques questions")
