@@ -23,6 +23,7 @@ from actions.parsing import (
     is_a_duration,
     parse_age,
     parse_contact,
+    parse_first_name,
     parse_situation,
     parse_yes_no,
     says_it_is_an_age,
@@ -466,7 +467,9 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
             return {"contact_preference": given[0], "contact_value": given[1]}
         choice = _contact_choice(text)
         if choice is None:
-            dispatcher.utter_message(text="Je n'ai pas compris votre choix.")  # the question follows, with its buttons
+            # The question follows, with its buttons.
+            dispatcher.utter_message(text="Je n'ai pas compris votre choix : répondez « ici », « téléphone » ou "
+                                          "« e-mail », ou choisissez un bouton.")
             return {"contact_preference": None}
         return {"contact_preference": choice}
 
@@ -487,16 +490,17 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         return {"contact_value": None}
 
     def extract_first_name(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        return self.answer_for("first_name", tracker, lambda text, t: text if _looks_like_a_name(text) else None)
+        return self.answer_for("first_name", tracker, lambda text, t: parse_first_name(text))
 
     def validate_first_name(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         text = " ".join(str(value or "").split())
         if fold(text) in SKIP_WORDS or latest_intent(tracker) in ("deny", "dont_know"):
             return {"first_name": "-"}
-        if len(text) > 40 or not _looks_like_a_name(text):
+        name = parse_first_name(text)
+        if name is None:
             dispatcher.utter_message(text="Indiquez seulement votre prénom (par exemple : Sarah), ou écrivez « passer ».")
             return {"first_name": None}
-        return {"first_name": upper_first(text)}
+        return {"first_name": upper_first(name)}
 
 
 @apologise_on_error
@@ -606,11 +610,6 @@ def _employer_kind_of(text: str) -> str | None:
         return text
     folded = fold(text)
     return next((kind for kind, words in EMPLOYER_WORDS.items() if any(w in folded for w in words)), None)
-
-
-def _looks_like_a_name(text: str) -> bool:
-    words = text.split()
-    return 1 <= len(words) <= 3 and all(w.replace("-", "").replace("'", "").isalpha() for w in words)
 
 
 def _contact_choice(text: str) -> str | None:

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import salary_message
 from actions.fallback import GUESS_LABELS
 from actions.forms import salary_asked_just_before, stated_age, stated_value
-from actions.parsing import says_an_age
+from actions.parsing import names_this_age
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
 
@@ -63,7 +63,7 @@ class ActionOfferChecks(Action):
             buttons, offered = [employer_button, candidate_button], "offer_employer_check"
         elif candidate:
             knowledge, text_said = load_knowledge(), tracker.latest_message.get("text") or ""
-            age_check = knowledge.age_check(age) if age is not None and says_an_age(text_said, age) else None
+            age_check = knowledge.age_check(age) if age is not None and names_this_age(text_said, age) else None
             if age_check is not None and age_check.status == "fail":
                 # Under the minimum age a check can only end the same way: say so, and offer the questions.
                 dispatcher.utter_message(text=f"{age_check.message} Je reste à votre disposition pour toute "

@@ -78,13 +78,30 @@ def is_a_duration(text: str, number) -> bool:
                      rf"|\b{n}\s*ans?\s+(?:d|de)\b", folded) is not None
 
 
-def says_an_age(text: str, age: int) -> bool:
+def names_this_age(text: str, age: int) -> bool:
     """Whether `text` says "<age> ans", in digits or words ("16 ans", "dix-sept ans", "vingt et un ans"): the NLU
     may tag another number ("3 enfants") as an age, and maps "dix-sept" to 17."""
     for match in re.finditer(r"([a-z0-9-]+(?:\s+et\s+[a-z-]+)?)\s*ans\b", fold(text).replace("'", " ")):
         if match.group(1) == str(age) or words_to_number(match.group(1)) == age:
             return True
     return False
+
+
+# Answers to the first-name question that are not a name: "oui" must not become "Oui".
+NOT_A_NAME = {"oui", "ouais", "ok", "okay", "d accord", "daccord", "bien sur", "si", "yes", "bonjour", "salut",
+              "bonsoir", "merci"}
+# "je m'appelle Sarah", "moi c'est Sarah", "mon prénom est Sarah": the name is what follows.
+NAME_INTRO = re.compile(r"^(?:je m['’ ]?appelle|moi,? c['’ ]?est|mon pr[ée]nom(?:,? c['’ ]?est| est)?\s*:?|"
+                        r"c['’ ]?est|pr[ée]nom\s*:)(?:\s+|$)", re.IGNORECASE)
+
+
+def parse_first_name(text: str) -> str | None:
+    """The first name in an answer ("Sarah", "je m'appelle Sarah"); None for anything else ("oui", a number)."""
+    name = NAME_INTRO.sub("", " ".join(text.split())).strip(" .!")
+    words = name.split()
+    if not 1 <= len(words) <= 3 or len(name) > 40 or fold(name).replace("'", " ") in NOT_A_NAME:
+        return None
+    return name if all(w.replace("-", "").replace("'", "").isalpha() for w in words) else None
 
 
 # Numbers in words, hyphenated compounds included ("dix-sept"); not starting with "un"/"une", which are also

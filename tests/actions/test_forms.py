@@ -212,14 +212,22 @@ def test_contact_preference_then_value():
     assert result == {"contact_value": None} and "e-mail" in messages[0]
 
 
-@pytest.mark.parametrize(("said", "expected"), [("Sarah", "Sarah"), ("passer", "-"), ("jean-marc", "Jean-marc")])
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Sarah", "Sarah"), ("passer", "-"), ("jean-marc", "Jean-marc"), ("je m'appelle Sarah", "Sarah"),
+    ("Moi c'est Marie Claire.", "Marie Claire"), ("mon prénom est Ahmed", "Ahmed"), ("Prénom : Léa", "Léa")])
 def test_first_name(said, expected):
     assert validate(PRESCREEN, "first_name", said)[0] == {"first_name": expected}
 
 
-def test_first_name_with_digits_is_asked_again():
-    result, messages, _ = validate(PRESCREEN, "first_name", "06 12 34 56 78")
+@pytest.mark.parametrize("said", ["06 12 34 56 78", "oui", "OK", "d'accord", "je m'appelle", "merci !"])
+def test_an_answer_that_is_not_a_first_name_is_asked_again(said):
+    result, messages, _ = validate(PRESCREEN, "first_name", said)
     assert result == {"first_name": None} and "passer" in messages[0]
+
+
+def test_a_contact_choice_not_understood_says_which_answers_are_expected():
+    result, messages, _ = validate(PRESCREEN, "contact_preference", "oui")
+    assert result == {"contact_preference": None} and "« ici », « téléphone » ou « e-mail »" in messages[0]
 
 
 def test_employer_questions():
@@ -381,9 +389,9 @@ def test_parsers_tell_an_age_from_a_length_of_time():
     ("16ans", 16, True), ("quatre-vingt-deux ans", 82, True), ("j'ai 3 enfants", 3, False),
     ("j'ai 30 ans", 31, False), ("17", 17, False)])
 def test_an_age_is_said_only_as_a_number_of_years(text, age, said):
-    from actions.parsing import says_an_age
+    from actions.parsing import names_this_age
 
-    assert says_an_age(text, age) is said
+    assert names_this_age(text, age) is said
 
 
 def test_only_an_opening_message_fills_slots_that_were_not_asked():
