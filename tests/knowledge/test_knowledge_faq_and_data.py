@@ -31,6 +31,8 @@ def test_all_answers_short_sourced(kb, on):
         assert 0 < len(ans.text) <= 700, tid
         assert ans.sources and all(s.url.startswith("http") for s in ans.sources), tid
         assert "{" not in ans.text, tid
+        # One topic answers questions asked both ways ("faut-il un statut ?", "au RSA, puis-je ?"): no bare yes or no.
+        assert not re.match(r"(oui|non)\b", ans.text, re.IGNORECASE), tid
         assert len(kb.faq_topics[tid].title) <= 40
 
 
