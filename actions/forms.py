@@ -193,6 +193,18 @@ def unsure_leaving(tracker: Tracker) -> bool:
     return latest_intent(tracker) in LEAVING_INTENTS and intent_confidence(tracker) < SURE_ENOUGH_TO_LEAVE
 
 
+def corrects_age(tracker: Tracker) -> bool:
+    """Whether the latest message changes the age given earlier while another question is asked ("en fait j'ai
+    40 ans"). A bare number answers that question ("75" for the department): only a message that says it is an
+    age corrects it."""
+    said, current = stated_value(tracker.latest_message, "age"), tracker.get_slot("age")
+    if tracker.get_slot("requested_slot") == "age" or not said or current is None \
+            or not says_it_is_an_age(tracker.latest_message.get("text") or ""):
+        return False
+    age = int(said) if said.isdigit() else parse_age(said)
+    return age is not None and age != current
+
+
 def is_digression(tracker: Tracker) -> bool:
     intent = latest_intent(tracker)
     if unsure_leaving(tracker):
@@ -257,7 +269,8 @@ class SharedQuestions:
         if tracker.get_slot("requested_slot") != slot:
             return {}
         text = tracker.latest_message.get("text") or ""
-        if is_digression(tracker) and parses(text, tracker) is None:
+        # A question or a correction of the age ("en fait j'ai 40 ans") answers this one only if it reads as such.
+        if (is_digression(tracker) or corrects_age(tracker)) and parses(text, tracker) is None:
             return {}
         return {slot: text}
 
@@ -386,17 +399,9 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
 
     # -- age -------------------------------------------------------------------------------------
     def extract_age(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        said = stated_value(tracker.latest_message, "age")
-        current = tracker.get_slot("age")
-        if tracker.get_slot("requested_slot") != "age" and said and current is not None:
-            # A correction given while another question is asked: the last answer counts. A bare number answers
-            # that question ("75" for the department), so only a message that says it is an age corrects it.
-            if not says_it_is_an_age(tracker.latest_message.get("text") or ""):
-                return {}
-            age = parse_age(said) if not said.isdigit() else int(said)
-            if age is not None and age != current:
-                return {"age": said}
-            return {}
+        if tracker.get_slot("requested_slot") != "age" and tracker.get_slot("age") is not None:
+            # A correction given while another question is asked: the last answer counts.
+            return {"age": stated_value(tracker.latest_message, "age")} if corrects_age(tracker) else {}
         return self.said_when_opening("age", "age", tracker, plausible_age) \
             or self.answer_for("age", tracker, lambda text, t: parse_age(entity_value(t, "age") or text))
 

@@ -52,6 +52,16 @@ def test_a_later_age_replaces_the_first_and_the_person_is_told_both():
     assert any("45 ans (au lieu de 17 ans)" in m for m in messages)
 
 
+@pytest.mark.parametrize("asked", ["target", "department", "contact_preference"])
+def test_a_correction_of_the_age_is_not_also_taken_as_the_answer_to_the_question_asked(asked):
+    slots = {"age": 25, "situation": "job_seeker", "target": "RNCP35830", "requested_slot": asked, asked: None}
+    events = answered_age(25)[:1] + [{"event": "slot", "name": "requested_slot", "value": asked},
+                                     {"event": "user", "text": "en fait j'ai 40 ans"}]
+    result, messages = run_form(PRESCREEN, events, slots, "en fait j'ai 40 ans", entities=[entity("age", "40")])
+    assert [m for m in messages if m] == ["C'est noté, je retiens votre dernière réponse : 40 ans (au lieu de 25 ans)."]
+    assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {"age": 40}
+
+
 @pytest.mark.parametrize(("text", "tagged"), [("75", "75"), ("depuis 10 ans", "10")])
 def test_a_number_that_is_not_said_as_an_age_does_not_change_the_age(text, tagged):
     slots = {"age": 52, "requested_slot": "department", "department": None}
