@@ -40,6 +40,12 @@ def build_payload(sender: str, text: str, metadata: dict | None = None) -> dict:
     return payload
 
 
+# Rasa says nothing when a turn ends in silence ("recommencer" outside a check restarts the conversation, and
+# Rasa's restart has no message of its own): the person still gets an answer and a way on.
+SILENT_TURN = BotMessage(text="C'est noté. Que souhaitez-vous faire maintenant ?",
+                         buttons=[Button(title="Voir le menu", payload="/help")])
+
+
 def parse_reply(data) -> list[BotMessage]:
     """Rasa answers a list of {recipient_id, text?, buttons?, image?, custom?}; keep what we can show."""
     if not isinstance(data, list):
@@ -58,7 +64,7 @@ def parse_reply(data) -> list[BotMessage]:
             text = f"{text}\n{item['image']}".strip()
         if text or buttons:
             messages.append(BotMessage(text=text, buttons=buttons))
-    return messages
+    return messages or [SILENT_TURN]
 
 
 class RasaClient:

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from bot.console import MAX_MESSAGE_CHARS, ConsoleChat, render_messages, resolve_choice
-from bot.rasa_client import BotMessage, Button, RasaClient, parse_reply
+from bot.rasa_client import SILENT_TURN, BotMessage, Button, RasaClient, parse_reply
 
 
 class FakeRestChannel:
@@ -155,6 +155,13 @@ def test_parse_reply_keeps_text_buttons_and_images_and_skips_junk():
     )
     assert [m.text for m in messages] == ["Texte", "https://exemple.fr/i.png", ""]
     assert messages[2].buttons == [Button("T", "/p")]
+
+
+def test_a_turn_where_rasa_says_nothing_still_gets_an_answer_and_the_menu(rest):
+    rest.reply = []  # what Rasa answers to "recommencer" outside a check: its restart says nothing
+    code, out = chat_with(rest, b"recommencer\n")
+    assert code == 0 and "Que souhaitez-vous faire maintenant ?" in out and "Voir le menu" in out
+    assert parse_reply([{"recipient_id": "a", "custom": {"x": 1}}]) == [SILENT_TURN]
 
 
 def test_console_shows_a_new_lead_as_the_sponsor_would_see_it_once(tmp_path):
