@@ -315,7 +315,9 @@ class SharedQuestions:
         code, matches = resolve_target(wanted)
         if code:
             return {"target": code}
-        keepable = len(wanted) <= KEPT_TARGET_CHARS and not text.startswith("/")
+        # A name of a job can be kept; a sentence, a button payload or a number ("2", a phone number) cannot.
+        keepable = len(wanted) <= KEPT_TARGET_CHARS and not text.startswith("/") \
+            and sum(ch.isalpha() for ch in wanted) >= 2
         if matches:
             # "agent de sécurité" only resembles a title of the catalogue: the person may keep what they said.
             dispatcher.utter_message(

@@ -192,6 +192,9 @@ def test_a_job_outside_the_catalogue_can_be_kept_as_said_so_that_the_check_goes_
     # A sentence is not offered to be kept as the name of a job; an empty kept name is not taken.
     result, messages, raw = validate(form, "target", "je voudrais un travail " * 5)
     assert result == {"target": None} and not raw[0].get("buttons") and "seulement le nom" in messages[0]
+    for number in ("2", "06 12 34 56 78"):  # a number answered to the wrong question is not a job to keep
+        result, messages, raw = validate(form, "target", number)
+        assert result == {"target": None} and not raw[0].get("buttons") and "seulement le nom" in messages[0]
     empty = '/inform{"certification":"hors catalogue : "}'
     assert validate(form, "target", empty, entities=[entity("certification", "hors catalogue : ")])[0] == {
         "target": None}
