@@ -48,6 +48,7 @@ def test_window_answer_is_date_aware(kb):
     after = kb.render_faq("window", date(2026, 3, 1)).text
     assert "jusqu'au 28 février 2026" in before
     assert "terminée le 28 février 2026" in after
+    assert "ouverte le 28 mai 2023" in after  # "depuis quand ?" is asked of this topic too
     assert "aucune prolongation officielle" in after
     assert "France VAE" in after and "contrat de professionnalisation ordinaire" in after
 
