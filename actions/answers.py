@@ -1,12 +1,12 @@
-"""Answers built from knowledge/, ready for dispatcher.utter_message: a FAQ topic, or the minimum salary for an
-age, which the salary topic offers to compute ("Indiquez un âge … et je calcule le montant")."""
+"""Answers built from knowledge/, ready for dispatcher.utter_message: a FAQ topic, the minimum salary for an
+age, which the salary topic offers to compute ("Indiquez un âge … et je calcule le montant"), or what a term such
+as OPCO means."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from actions.fallback import FAQ_PREFIX
-
+FAQ_PREFIX = "faq_"
 SALARY_TOPIC = "salary"
 
 
@@ -44,3 +44,15 @@ def salary_message(kb, age: int, on) -> dict[str, Any]:
     text = result.text + " La convention collective peut prévoir mieux."
     oldest_check = min(source.verified for source in result.sources)
     return {"text": with_sources(text, result.sources, oldest_check), "buttons": buttons}
+
+
+def definition_message(kb, text: str) -> dict[str, Any] | None:
+    """The definition of the term a message only asks the meaning of ("c'est quoi un OPCO ?"), else None.
+
+    Whatever the NLU made of such a question (the OPCO's filing topic, an employer describing itself for "GEIQ"),
+    the person asked what the word means."""
+    term = kb.term_asked(text or "")
+    if term is None:
+        return None
+    return {"text": with_sources(term.definition, term.sources, term.verified),
+            "buttons": follow_up_buttons(kb, term.follow_ups)}

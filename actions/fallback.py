@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import FAQ_PREFIX, definition_message
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
@@ -20,7 +21,6 @@ GUESS_LABELS = {
     "delete_my_data": "Supprimer mes données",
     "help": "Voir le menu",
 }
-FAQ_PREFIX = "faq_"
 
 
 def best_guesses(intent_ranking: list[dict], topic_titles: dict[str, str], limit: int = 2) -> list[dict]:
@@ -58,6 +58,10 @@ class ActionClarify(Action):
         return "action_clarify"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        definition = definition_message(load_knowledge(), tracker.latest_message.get("text"))
+        if definition:
+            dispatcher.utter_message(**definition)
+            return []
         if misses_in_a_row(tracker.events) >= 2:
             dispatcher.utter_message(
                 text="Je n'arrive toujours pas à vous comprendre, pardonnez-moi.",

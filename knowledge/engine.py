@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from difflib import SequenceMatcher
 from typing import Any
@@ -23,6 +23,7 @@ from .models import (
     Department,
     EmployerAssessment,
     FaqTopic,
+    GlossaryTerm,
     Programme,
     RenderedAnswer,
     Rule,
@@ -76,6 +77,22 @@ def placeholders(programme: Programme) -> Mapping[str, str]:
     return out
 
 
+# How a question that only asks what a term means reads once normalised ("c'est quoi un OPCO ?" -> "c est quoi un
+# opco"); {term} is the term's normalised name.
+_BEFORE = r"(?:(?:bonjour|bonsoir|et|mais|alors|euh|svp|pardon|excusez moi) )*"
+_ARTICLE = r"(?:(?:un|une|le|la|les|l|des|d|du) )?"
+_AFTER = r"(?: (?:svp|s il vous plait|exactement|au juste|en fait|donc|precisement|concretement))*"
+_WHAT = (r"(?:c est quoi|cest quoi|c quoi|ces quoi|c est qui|qu est ce que|qu est ce qu|qu est ce|quest ce que|"
+         r"quest ce qu|que veut dire|que signifie|ca veut dire quoi|ca signifie quoi|definition(?: de| d| du)?|"
+         r"je ne sais pas ce qu est|je sais pas ce qu est|kesako|a quoi sert|que fait|"
+         r"(?:quel est|c est quoi) le role(?: de| d| du| des)?)")
+_IS_WHAT = r"(?:c est quoi|cest quoi|c quoi|ca veut dire quoi|ca signifie quoi|signifie quoi|veut dire quoi|kesako)"
+DEFINITION_QUESTIONS = (
+    _BEFORE + _WHAT + " " + _ARTICLE + "{term}" + _AFTER,
+    _BEFORE + _ARTICLE + "{term} " + _IS_WHAT + _AFTER,
+    _BEFORE + _ARTICLE + "{term}",
+)
+
 @dataclass
 class KnowledgeBase:
     programme: Programme
@@ -90,6 +107,7 @@ class KnowledgeBase:
     sectors: dict[str, Sector]
     departments: dict[str, Department]
     cities: list[City]
+    glossary: dict[str, GlossaryTerm] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ FAQ
     def render_faq(self, topic_id: str, on: date) -> RenderedAnswer:
@@ -104,6 +122,17 @@ class KnowledgeBase:
                 break
         return RenderedAnswer(text=text.format_map(placeholders(self.programme)), sources=list(topic.sources),
                               follow_ups=list(topic.follow_ups), verified=topic.verified)
+
+    def term_asked(self, question: str) -> GlossaryTerm | None:
+        """The glossary term a question asks the meaning of, only when the question is just that ("c'est quoi un
+        OPCO ?", "GEIQ ça veut dire quoi"): "quel est le rôle de l'OPCO dans le financement ?" is a FAQ question."""
+        asked = normalize(question)
+        for term in self.glossary.values():
+            for name in term.names:
+                if any(re.fullmatch(pattern.format(term=re.escape(normalize(name))), asked)
+                       for pattern in DEFINITION_QUESTIONS):
+                    return term
+        return None
 
     # ------------------------------------------------------------ lookups
     def resolve_department(self, text: str) -> str | None:
@@ -454,6 +483,9 @@ class KnowledgeBase:
         for topic in self.faq_topics.values():
             if topic.verified < limit:
                 stale.append(f"faq.yml: topics[{topic.id}]: vérifié le {topic.verified.isoformat()} (plus de 12 mois)")
+        for term in self.glossary.values():
+            if term.verified < limit:
+                stale.append(f"glossary.yml: terms[{term.id}]: vérifié le {term.verified.isoformat()} (plus de 12 mois)")
         visit("salary.yml", "grid_source", self.salary_source)
         for i, rate in enumerate(self.smic):
             visit("salary.yml", f"smic[{i}]", rate.source)
@@ -466,7 +498,7 @@ class KnowledgeBase:
             warnings.append("salary.yml: smic: aucun montant en vigueur à cette date")
         counts = {"faq_topics": len(self.faq_topics), "certifications": len(self.certifications),
                   "sponsors": len(self.sponsors), "rules": len(self.rules), "departments": len(self.departments),
-                  "cities": len(self.cities)}
+                  "cities": len(self.cities), "glossary": len(self.glossary)}
         return CheckReport(errors=[], stale=stale, warnings=warnings, counts=counts)
 
 

@@ -19,6 +19,7 @@ from .models import (
     Department,
     Fact,
     FaqTopic,
+    GlossaryTerm,
     Programme,
     Rule,
     SalaryBracket,
@@ -30,7 +31,7 @@ from .models import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FILES = ("programme.yml", "rules.yml", "faq.yml", "salary.yml", "certifications.yml", "sponsors.yml",
-         "sectors.yml", "departments.yml")
+         "sectors.yml", "departments.yml", "glossary.yml")
 # programme key -> expected python type
 PROGRAMME_KEYS: dict[str, type] = {
     "law": str, "decree": str, "arrete": str, "ministry_faq": str, "window_start": date, "window_end": date,
@@ -148,6 +149,7 @@ def load_data(data_dir: Path) -> dict[str, Any]:
     out["sponsors"] = _sponsors(raw["sponsors.yml"], v, out["sectors"], out["certifications"],
                                 out["departments"])
     out["faq_topics"] = _faq(raw["faq.yml"], v, out["programme"])
+    out["glossary"] = _glossary(raw["glossary.yml"], v, out["programme"])
     if v.errors:
         raise DataValidationError(v.errors)
     return out
@@ -416,3 +418,41 @@ def _faq(doc: Any, v: _V, programme: Programme | None) -> dict[str, FaqTopic]:
     if missing:
         v.err(f, "topics", f"thèmes manquants : {', '.join(missing)}")
     return topics
+
+
+def _glossary(doc: Any, v: _V, programme: Programme | None) -> dict[str, GlossaryTerm]:
+    from .engine import placeholders  # local import to avoid a cycle
+
+    f = "glossary.yml"
+    defaults = v.get(doc, "defaults", dict, f, "", required=False, default={})
+    default_verified = defaults.get("verified") if isinstance(defaults.get("verified"), date) else None
+    terms: dict[str, GlossaryTerm] = {}
+    for i, item in enumerate(v.get(doc, "terms", list, f, "", default=[])):
+        tid = v.get(item, "id", str, f, f"terms[{i}]", default="")
+        p = f"terms[{tid or i}]"
+        if tid in terms:
+            v.err(f, f"{p}.id", f"identifiant en double : {tid}")
+        names = [str(n) for n in v.get(item, "names", list, f, p, default=[])]
+        if not names:
+            v.err(f, f"{p}.names", "au moins un nom est requis")
+        definition = v.get(item, "definition", str, f, p, default="")
+        if programme is not None:
+            try:
+                definition = definition.format_map(placeholders(programme))
+            except (KeyError, ValueError, IndexError) as exc:
+                v.err(f, f"{p}.definition", f"variable inconnue ou mal formée : {exc}")
+        if len(definition) > MAX_ANSWER:
+            v.err(f, f"{p}.definition", f"définition trop longue ({len(definition)} > {MAX_ANSWER} caractères)")
+        if _TUTOIEMENT.search(definition):
+            v.err(f, f"{p}.definition", "tutoiement détecté : utiliser le vouvoiement")
+        srcs = [v.source_obj(s, f, f"{p}.sources[{j}]", need_verified=False)
+                for j, s in enumerate(v.get(item, "sources", list, f, p, default=[])) if isinstance(s, dict)]
+        if not srcs:
+            v.err(f, f"{p}.sources", "au moins une source est requise")
+        verified = v.get(item, "verified", date, f, p, required=not default_verified) or default_verified
+        follow = [str(x) for x in v.get(item, "follow_ups", list, f, p, required=False, default=[])]
+        for topic in follow:
+            if topic not in FAQ_TOPIC_IDS:
+                v.err(f, f"{p}.follow_ups", f"thème inconnu : {topic}")
+        terms[tid] = GlossaryTerm(tid, names, definition, srcs, verified, follow)
+    return terms

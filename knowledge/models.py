@@ -108,6 +108,17 @@ class FaqTopic:
 
 
 @dataclass(frozen=True)
+class GlossaryTerm:
+    """An acronym the answers use (OPCO, GEIQ…), defined for "c'est quoi un OPCO ?"."""
+    id: str
+    names: list[str]
+    definition: str
+    sources: list[Source]
+    verified: date
+    follow_ups: list[str]
+
+
+@dataclass(frozen=True)
 class RenderedAnswer:
     text: str
     sources: list[Source]

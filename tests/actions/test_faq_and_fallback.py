@@ -141,3 +141,40 @@ def test_a_crashing_action_apologises_offers_the_menu_and_logs_no_user_text(capl
     assert "Désolé" in message["text"] and message["buttons"][0]["payload"] == "/help"
     assert "action_broken failed with ValueError" in caplog.text
     assert "Sarah" not in caplog.text and "06 12" not in caplog.text
+
+
+def run_text(action, intent, text, entities=None):
+    from tests.actions.action_testlib import make_tracker
+
+    dispatcher = CollectingDispatcher()
+    result = action.run(dispatcher, make_tracker(text, intent=intent, entities=entities), {})
+    if asyncio.iscoroutine(result):  # ActionAnswerFaq.run is async, the others are not
+        asyncio.run(result)
+    return dispatcher.messages
+
+
+@pytest.mark.parametrize("action, intent, text, entities", [
+    (ActionAnswerFaq(), "faq_opco_filing", "c'est quoi un OPCO ?", None),  # the NLU's guess: the OPCO's filing topic
+    (ActionClarify(), "nlu_fallback", "Qu'est-ce qu'un opérateur de compétences", None),
+])
+def test_what_a_term_means_gets_its_definition_with_sources_whatever_the_nlu_guessed(action, intent, text, entities):
+    messages = run_text(action, intent, text, entities)
+    assert len(messages) == 1
+    assert "opérateur de compétences" in messages[0]["text"] and "Source : Centre Inffo" in messages[0]["text"]
+    assert "5 jours" not in messages[0]["text"]  # not the filing answer
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/faq_funding", "/faq_opco_filing"]
+
+
+def test_a_question_about_the_opco_that_is_not_what_it_means_keeps_its_faq_answer():
+    messages = run_text(ActionAnswerFaq(), "faq_opco_filing", "dans quel délai l'OPCO doit-il recevoir le contrat ?")
+    assert "5 jours" in messages[0]["text"]
+
+
+def test_what_a_geiq_is_is_not_taken_for_an_employer_describing_itself():
+    from actions.offers import ActionOfferChecks
+
+    geiq = {"entity": "employer_kind", "value": "private"}
+    definition = run_text(ActionOfferChecks(), "inform", "c'est quoi un GEIQ", [geiq])
+    assert "groupement d'employeurs pour l'insertion" in definition[0]["text"]
+    offer = run_text(ActionOfferChecks(), "inform", "nous sommes un GEIQ dans le Nord", [geiq])
+    assert "votre structure peut recruter" in offer[0]["text"]

@@ -110,6 +110,9 @@ def _broken_copy(tmp_path, file, mutate):
     ("faq.yml", lambda d: d["topics"].pop(), "faq.yml: topics"),
     ("rules.yml", lambda d: d["rules"][0].pop("id"), "rules.yml: rules[0].id"),
     ("departments.yml", lambda d: d["departments"].pop(), "departments.yml: departments"),
+    ("glossary.yml", lambda d: d["terms"][0].update(sources=[]), "glossary.yml: terms[opco].sources"),
+    ("glossary.yml", lambda d: d["terms"][1].update(follow_ups=["nowhere"]), "glossary.yml: terms[geiq].follow_ups"),
+    ("glossary.yml", lambda d: d["terms"][2].update(definition="{no_such_fact}"), "glossary.yml: terms[rncp].definition"),
 ])
 def test_broken_copy_fails_naming_file_and_field(tmp_path, file, mutate, expected):
     broken = _broken_copy(tmp_path, file, mutate)
@@ -125,3 +128,28 @@ def test_yaml_syntax_error_names_file(tmp_path):
     with pytest.raises(DataValidationError) as exc:
         load_data(target)
     assert exc.value.errors[0].startswith("salary.yml:")
+
+
+@pytest.mark.parametrize("question, term", [
+    ("c'est quoi un OPCO ?", "opco"),
+    ("cest quoi un opco", "opco"),
+    ("Qu'est-ce qu'un opérateur de compétences ?", "opco"),
+    ("à quoi sert l'OPCO ?", "opco"),
+    ("GEIQ ça veut dire quoi", "geiq"),
+    ("Bonjour, qu'est ce que le RNCP exactement ?", "rncp"),
+    ("définition de CQPI", "cqp"),
+    ("CQP ?", "cqp"),
+    # questions about the scheme that name a term are FAQ questions, not requests for a definition
+    ("quel est le rôle de l'OPCO dans le financement ?", None),
+    ("l'OPCO paie combien ?", None),
+    ("nous sommes un GEIQ", None),
+    ("c'est quoi la VAE inversée ?", None),
+])
+def test_a_definition_is_given_only_when_the_question_just_asks_what_a_term_means(kb, question, term):
+    found = kb.term_asked(question)
+    assert (found.id if found else None) == term
+
+
+def test_glossary_definitions_fill_their_figures_from_the_programme(kb):
+    assert "9 000 €" in kb.glossary["opco"].definition and "{" not in kb.glossary["opco"].definition
+    assert all(term.sources and term.verified for term in kb.glossary.values())
