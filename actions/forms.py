@@ -315,6 +315,12 @@ class SharedQuestions:
         code, matches = resolve_target(wanted)
         if code:
             return {"target": code}
+        place = kb.resolve_department(_strip_prefix(text)) if any(ch.isalpha() for ch in text) else None
+        if place and not matches:
+            # "Lyon" at the job question: a place, not a job to keep. The department question would ask for it next.
+            dispatcher.utter_message(text=f"C'est noté pour le lieu : {describe('department', place)}. "
+                                          "Il me faut encore le métier ou le diplôme visé.")
+            return {"target": None, "department": place}
         # A name of a job can be kept; a sentence, a button payload or a number ("2", a phone number) cannot.
         keepable = len(wanted) <= KEPT_TARGET_CHARS and not text.startswith("/") \
             and sum(ch.isalpha() for ch in wanted) >= 2

@@ -200,6 +200,14 @@ def test_a_job_outside_the_catalogue_can_be_kept_as_said_so_that_the_check_goes_
         "target": None}
 
 
+@pytest.mark.parametrize("form", [PRESCREEN, EMPLOYER], ids=["prescreen", "employer"])
+@pytest.mark.parametrize(("said", "code"), [("Lyon", "69"), ("dans le 93", "93"), ("Bouches-du-Rhône", "13")])
+def test_a_place_said_at_the_job_question_is_kept_as_the_department_not_offered_as_a_job(form, said, code):
+    result, messages, raw = validate(form, "target", said)
+    assert result == {"target": None, "department": code}
+    assert f"({code})" in messages[0] and not raw[0].get("buttons")
+
+
 @pytest.mark.parametrize(("text", "intent"), [("oui", "affirm"), ("non", "deny"),
                                               ('/inform{"certification":"RNCP00000"}', "inform")])
 def test_a_yes_a_no_or_a_stale_button_at_the_target_question_is_not_searched_for(text, intent):

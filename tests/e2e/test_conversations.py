@@ -129,6 +129,15 @@ def test_bad_answers_are_asked_again(live_stack):
     assert "situation" in talk(live_stack, sender, "dix-sept ans").lower()
 
 
+def test_a_city_given_at_the_job_question_is_kept_as_the_department_which_is_not_asked_again(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, "/start_prescreen", "34", '/inform{"situation":"job_seeker"}')
+    text = talk(live_stack, sender, "Lyon")
+    assert "Rhône (69)" in text and "Quel métier ou quel diplôme" in text and "Garder" not in text
+    text = talk(live_stack, sender, "aide soignante")
+    assert "comment préférez-vous être contacté(e)" in text and "département" not in text
+
+
 def test_a_bare_number_answers_the_question_asked_and_a_stated_age_corrects_the_age(live_stack, on_date):
     on_date("2025-06-01")
     chat_id = str(uuid.uuid4().int % 10**9)
