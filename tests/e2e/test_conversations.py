@@ -295,6 +295,16 @@ def test_an_unsure_stop_with_no_question_open_asks_for_a_rephrasing(live_stack):
     assert "36 mois" in talk(live_stack, sender, "/faq_duration")
 
 
+def test_start_over_outside_a_check_says_so_and_offers_the_menu(live_stack):
+    # Rasa's action_restart says nothing unless the domain has an utter_restart.
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, "/faq_duration")
+    messages = live_stack.say(sender, "/start_over")
+    assert len(messages) == 1 and "nous repartons de zéro" in messages[0]["text"]
+    assert "/start_prescreen" in [b["payload"] for b in messages[0]["buttons"]]
+    assert "36 mois" in talk(live_stack, sender, "/faq_duration")
+
+
 def test_stop_leaves_the_form(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34")
