@@ -46,13 +46,15 @@ def salary_message(kb, age: int, on) -> dict[str, Any]:
     return {"text": with_sources(text, result.sources, oldest_check), "buttons": buttons}
 
 
-def definition_message(kb, text: str) -> dict[str, Any] | None:
-    """The definition of the term a message only asks the meaning of ("c'est quoi un OPCO ?"), else None.
+def answered_with_definition(dispatcher, kb, text: str | None) -> bool:
+    """Give the definition of the term a message only asks the meaning of ("c'est quoi un OPCO ?"); False when
+    the message is not such a question.
 
     Whatever the NLU made of such a question (the OPCO's filing topic, an employer describing itself for "GEIQ"),
     the person asked what the word means."""
     term = kb.term_asked(text or "")
     if term is None:
-        return None
-    return {"text": with_sources(term.definition, term.sources, term.verified),
-            "buttons": follow_up_buttons(kb, term.follow_ups)}
+        return False
+    dispatcher.utter_message(text=with_sources(term.definition, term.sources, term.verified),
+                             buttons=follow_up_buttons(kb, term.follow_ups))
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import FAQ_PREFIX, definition_message
+from actions.answers import FAQ_PREFIX, answered_with_definition
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
@@ -58,9 +58,7 @@ class ActionClarify(Action):
         return "action_clarify"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        definition = definition_message(load_knowledge(), tracker.latest_message.get("text"))
-        if definition:
-            dispatcher.utter_message(**definition)
+        if answered_with_definition(dispatcher, load_knowledge(), tracker.latest_message.get("text")):
             return []
         if misses_in_a_row(tracker.events) >= 2:
             dispatcher.utter_message(

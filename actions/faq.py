@@ -7,7 +7,7 @@ import logging
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import SALARY_TOPIC, definition_message, render_message, salary_message
+from actions.answers import SALARY_TOPIC, answered_with_definition, render_message, salary_message
 from actions.fallback import FAQ_PREFIX, ActionClarify
 from actions.forms import age_for_salary
 from actions.offers import forget_offer
@@ -52,9 +52,7 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         kb = load_knowledge()
-        definition = definition_message(kb, tracker.latest_message.get("text"))
-        if definition:
-            dispatcher.utter_message(**definition)
+        if answered_with_definition(dispatcher, kb, tracker.latest_message.get("text")):
             return forget_offer(tracker)
         topic_id = topic_for_speaker(topic_for_intent((tracker.latest_message.get("intent") or {}).get("name")),
                                      tracker)

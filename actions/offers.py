@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import definition_message, salary_message
+from actions.answers import answered_with_definition, salary_message
 from actions.fallback import GUESS_LABELS
 from actions.forms import salary_asked_just_before, stated_age, stated_value
 from actions.parsing import names_this_age
@@ -45,9 +45,8 @@ class ActionOfferChecks(Action):
         return "action_offer_checks"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        definition = definition_message(load_knowledge(), tracker.latest_message.get("text"))
-        if definition:  # "c'est quoi un GEIQ ?" names an employer_kind, yet describes no one
-            dispatcher.utter_message(**definition)
+        # "c'est quoi un GEIQ ?" names an employer_kind, yet describes no one
+        if answered_with_definition(dispatcher, load_knowledge(), tracker.latest_message.get("text")):
             return []
         age = stated_age(tracker)
         if age is not None and salary_asked_just_before(tracker):

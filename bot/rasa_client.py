@@ -40,8 +40,8 @@ def build_payload(sender: str, text: str, metadata: dict | None = None) -> dict:
     return payload
 
 
-# Rasa says nothing when a turn ends in silence ("recommencer" outside a check restarts the conversation, and
-# Rasa's restart has no message of its own): the person still gets an answer and a way on.
+# A turn where Rasa says nothing still gets an answer and a way on. Rasa's restart speaks through utter_restart
+# (domain.yml); this covers any other silent turn, and a domain without that response.
 SILENT_TURN = BotMessage(text="C'est noté. Que souhaitez-vous faire maintenant ?",
                          buttons=[Button(title="Voir le menu", payload="/help")])
 
