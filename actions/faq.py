@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import SALARY_TOPIC, answered_with_definition, render_message, salary_message
 from actions.fallback import FAQ_PREFIX, ActionClarify
-from actions.forms import age_for_salary
+from actions.forms import age_for_salary, salary_follow_up_age
 from actions.offers import forget_offer
 from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
@@ -59,7 +59,7 @@ class ActionAnswerFaq(Action):
         if topic_id not in kb.faq_topics:
             logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
             return await ActionClarify().run(dispatcher, tracker, domain)
-        age = age_for_salary(tracker) if topic_id == SALARY_TOPIC else None
+        age = age_for_salary(tracker) if topic_id == SALARY_TOPIC else salary_follow_up_age(tracker)
         if age is not None:
             dispatcher.utter_message(**salary_message(kb, age, on=clock.today()))
         else:

@@ -20,6 +20,7 @@ from actions.fallback import FAQ_PREFIX
 from actions.parsing import (
     fold,
     hires_in,
+    is_a_bare_age_follow_up,
     is_a_duration,
     parse_age,
     parse_contact,
@@ -142,8 +143,23 @@ def age_for_salary(tracker: Tracker) -> int | None:
 
 
 def salary_asked_just_before(tracker: Tracker) -> bool:
-    """Whether the previous message asked the salary, whose answer invites the person to give an age."""
-    return (previous_message(tracker).get("intent") or {}).get("name") == FAQ_PREFIX + SALARY_TOPIC
+    """Whether the previous message asked the salary, whose answer invites the person to give an age, or gave
+    another age right after it ("quel salaire ?", "et à 23 ans ?", then "et à 30 ans ?")."""
+    for position in reversed(user_positions(tracker)[:-1]):
+        message = tracker.events[position]
+        if ((message.get("parse_data") or {}).get("intent") or {}).get("name") == FAQ_PREFIX + SALARY_TOPIC:
+            return True
+        if not is_a_bare_age_follow_up(message.get("text") or ""):
+            return False
+    return False
+
+
+def salary_follow_up_age(tracker: Tracker) -> int | None:
+    """The age of a bare follow-up to the salary answer ("et à 27 ans ?"), whatever topic the NLU read in it
+    (often who may sign, because of the age): the person asks the amount at that age."""
+    if not is_a_bare_age_follow_up(tracker.latest_message.get("text") or "") or not salary_asked_just_before(tracker):
+        return None
+    return stated_age(tracker)
 
 
 def user_positions(tracker: Tracker) -> list[int]:

@@ -127,6 +127,22 @@ def says_it_is_an_age(text: str) -> bool:
     return re.search(r"\b(?:ans?|age)\b", fold(text)) is not None
 
 
+# Words that may surround an age in a follow-up to the salary answer ("et à 27 ans ?", "et si j'ai 50 ans ?",
+# "même question pour quelqu'un de 30 ans"): with nothing else, the person asks the amount at that age.
+AGE_FOLLOW_UP_WORDS = {"et", "a", "pour", "si", "j", "ai", "avec", "quelqu", "un", "une", "de", "d", "personne",
+                       "jeune", "candidat", "candidate", "salarie", "salariee", "moi", "alors", "meme", "question",
+                       "le", "la", "salaire", "combien", "ans", "an", "age", "agee", "puis", "sinon"}
+
+
+def is_a_bare_age_follow_up(text: str) -> bool:
+    """Whether a message gives an age and nothing else worth reading ("et à 27 ans ?"), unlike a question that
+    names an age ("et à 17 ans, c'est possible ?")."""
+    words = re.findall(r"[a-z]+", fold(text))
+    if not re.search(r"\d", text or "") and not any(words_to_number(w) for w in words):
+        return False
+    return all(w in AGE_FOLLOW_UP_WORDS or words_to_number(w) is not None for w in words)
+
+
 def parse_situation(text: str) -> str | None:
     folded = fold(text)
     for situation, pattern in SITUATION_WORDS:

@@ -82,3 +82,59 @@ def test_an_age_given_to_the_prescreen_right_after_the_salary_answer_gets_the_am
     dispatcher = CollectingDispatcher()
     ValidatePrescreenForm().validate_age("34", dispatcher, make_tracker(text="34"), {})
     assert dispatcher.messages == []
+
+
+def after_the_salary_answer(*follow_ups):
+    """The salary question and its answer, then each follow-up message with the NLU's reading of it."""
+    events = salary_question()[:2]
+    for text, intent in follow_ups:
+        events += [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}},
+                   {"event": "action", "name": "action_answer_faq"}]
+    return events
+
+
+@pytest.mark.parametrize("text, age, expected", [
+    ("et à 27 ans ?", "27", "1 823,03 €"),
+    ("et si j'ai 19 ans ?", "19", "1 002,67 €"),
+    ("même question pour quelqu'un de vingt-trois ans", "vingt-trois", "1 276,12 €"),
+])
+def test_a_bare_age_after_the_salary_answer_gets_the_amount_whatever_topic_the_nlu_read(text, age, expected):
+    # "et à 27 ans ?" reads like the question of who may sign (public_age); the person asks the amount.
+    events = after_the_salary_answer() + [{"event": "user", "text": text}]
+    message, _ = reply(ActionAnswerFaq(), text=text, intent="faq_public_age", entities=[entity("age", age)],
+                       events=events)
+    assert expected in message["text"] and "sans limite d'âge" not in message["text"]
+
+
+def test_ages_given_one_after_another_all_get_the_amount():
+    events = after_the_salary_answer(("et à 23 ans ?", "faq_public_age")) + [{"event": "user", "text": "et à 40 ?"}]
+    message, _ = reply(ActionAnswerFaq(), text="et à 40 ?", intent="faq_public_age", entities=[entity("age", "40")],
+                       events=events)
+    assert "À 40 ans" in message["text"] and "1 823,03 €" in message["text"]
+
+
+def test_a_question_that_names_an_age_keeps_its_topic():
+    text = "et à 17 ans, c'est possible de signer ?"
+    events = after_the_salary_answer() + [{"event": "user", "text": text}]
+    message, _ = reply(ActionAnswerFaq(), text=text, intent="faq_public_age", entities=[entity("age", "17")],
+                       events=events)
+    assert "sans limite d'âge" in message["text"] and "SMIC" not in message["text"]
+    # Without the salary question before it, a bare age keeps the topic the NLU read too.
+    message, _ = reply(ActionAnswerFaq(), text="et à 27 ans ?", intent="faq_public_age",
+                       entities=[entity("age", "27")])
+    assert "sans limite d'âge" in message["text"]
+    # Another question in between ends the follow-ups.
+    events = after_the_salary_answer(("et la durée ?", "faq_duration")) + [{"event": "user", "text": "et à 40 ?"}]
+    message, _ = reply(ActionAnswerFaq(), text="et à 40 ?", intent="faq_public_age", entities=[entity("age", "40")],
+                       events=events)
+    assert "SMIC" not in message["text"]
+
+
+@pytest.mark.parametrize("text, bare", [
+    ("et à 27 ans ?", True), ("et si j'ai 50 ans ?", True), ("et à vingt-sept ans ?", True), ("27", True),
+    ("et à 17 ans, c'est possible ?", False), ("depuis 10 ans", False), ("et alors ?", False), ("ok", False),
+])
+def test_what_counts_as_a_bare_age(text, bare):
+    from actions.parsing import is_a_bare_age_follow_up
+
+    assert is_a_bare_age_follow_up(text) is bare
