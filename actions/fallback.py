@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FAQ_PREFIX, answered_with_definition
+from actions.forms import answered_with_salary_follow_up
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
@@ -59,6 +60,8 @@ class ActionClarify(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         if answered_with_definition(dispatcher, load_knowledge(), tracker.latest_message.get("text")):
+            return []
+        if answered_with_salary_follow_up(dispatcher, tracker):  # « et à 30 ? » right after the salary answer
             return []
         if misses_in_a_row(tracker.events) >= 2:
             dispatcher.utter_message(

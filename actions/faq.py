@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import SALARY_TOPIC, answered_with_definition, render_message, salary_message
 from actions.fallback import FAQ_PREFIX, ActionClarify
-from actions.forms import age_for_salary, salary_follow_up_age
+from actions.forms import age_for_salary, answered_with_salary_follow_up
 from actions.offers import forget_offer
 from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
@@ -52,14 +52,15 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         kb = load_knowledge()
-        if answered_with_definition(dispatcher, kb, tracker.latest_message.get("text")):
+        if (answered_with_definition(dispatcher, kb, tracker.latest_message.get("text"))
+                or answered_with_salary_follow_up(dispatcher, tracker)):  # « et à 27 ans ? » reads as public_age
             return forget_offer(tracker)
         topic_id = topic_for_speaker(topic_for_intent((tracker.latest_message.get("intent") or {}).get("name")),
                                      tracker)
         if topic_id not in kb.faq_topics:
             logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
             return await ActionClarify().run(dispatcher, tracker, domain)
-        age = age_for_salary(tracker) if topic_id == SALARY_TOPIC else salary_follow_up_age(tracker)
+        age = age_for_salary(tracker) if topic_id == SALARY_TOPIC else None
         if age is not None:
             dispatcher.utter_message(**salary_message(kb, age, on=clock.today()))
         else:

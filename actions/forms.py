@@ -15,8 +15,7 @@ from typing import Any
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import SALARY_TOPIC, salary_message
-from actions.fallback import FAQ_PREFIX
+from actions.answers import FAQ_PREFIX, SALARY_TOPIC, salary_message
 from actions.parsing import (
     fold,
     hires_in,
@@ -157,9 +156,21 @@ def salary_asked_just_before(tracker: Tracker) -> bool:
 def salary_follow_up_age(tracker: Tracker) -> int | None:
     """The age of a bare follow-up to the salary answer ("et à 27 ans ?"), whatever topic the NLU read in it
     (often who may sign, because of the age): the person asks the amount at that age."""
-    if not is_a_bare_age_follow_up(tracker.latest_message.get("text") or "") or not salary_asked_just_before(tracker):
+    text = tracker.latest_message.get("text") or ""
+    if not is_a_bare_age_follow_up(text) or not salary_asked_just_before(tracker):
         return None
-    return stated_age(tracker)
+    # « et à 30 ? » carries no age entity; with nothing else in the message, its number is the age.
+    said = stated_age(tracker)
+    return said if said is not None else plausible_age(text)
+
+
+def answered_with_salary_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Give the amount for the age of a bare follow-up to the salary answer; False when the message is not one."""
+    age = salary_follow_up_age(tracker)
+    if age is None:
+        return False
+    dispatcher.utter_message(**salary_message(load_knowledge(), age, on=clock.today()))
+    return True
 
 
 def user_positions(tracker: Tracker) -> list[int]:

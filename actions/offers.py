@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answered_with_definition, salary_message
 from actions.fallback import GUESS_LABELS
-from actions.forms import salary_asked_just_before, stated_age, stated_value
+from actions.forms import answered_with_salary_follow_up, salary_asked_just_before, stated_age, stated_value
 from actions.parsing import names_this_age
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
@@ -48,9 +48,11 @@ class ActionOfferChecks(Action):
         # "c'est quoi un GEIQ ?" names an employer_kind, yet describes no one
         if answered_with_definition(dispatcher, load_knowledge(), tracker.latest_message.get("text")):
             return []
+        if answered_with_salary_follow_up(dispatcher, tracker):  # « et à 30 ? », no age entity
+            return []
         age = stated_age(tracker)
         if age is not None and salary_asked_just_before(tracker):
-            # "Indiquez un âge et je calcule le montant" — "j'ai 23 ans": the amount, not the offer of a check.
+            # "Indiquez un âge et je calcule le montant" — "j'ai 23 ans, au RSA": the amount, not the offer of a check.
             dispatcher.utter_message(**salary_message(load_knowledge(), age, on=clock.today()))
             return []
         candidate = said(tracker, CANDIDATE_ENTITIES)

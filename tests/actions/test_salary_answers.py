@@ -138,3 +138,17 @@ def test_what_counts_as_a_bare_age(text, bare):
     from actions.parsing import is_a_bare_age_follow_up
 
     assert is_a_bare_age_follow_up(text) is bare
+
+
+def test_a_bare_number_after_the_salary_answer_that_the_nlu_did_not_understand_gets_the_amount():
+    from actions.fallback import ActionClarify
+
+    events = after_the_salary_answer(("et à 23 ans ?", "faq_public_age")) + [{"event": "user", "text": "et à 30 ?"}]
+    message, _ = reply(ActionClarify(), text="et à 30 ?", intent="nlu_fallback", events=events)
+    assert "À 30 ans" in message["text"] and "1 823,03 €" in message["text"]
+    # Anywhere else the clarification offers its guesses.
+    message, _ = reply(ActionClarify(), text="et à 30 ?", intent="nlu_fallback")
+    assert "Je ne suis pas sûr d'avoir compris" in message["text"]
+    # Nor read as an answer about oneself (inform): the amount, not the offer of a check.
+    message, _ = reply(ActionOfferChecks(), text="et à 30 ?", intent="inform", events=events)
+    assert "À 30 ans" in message["text"]

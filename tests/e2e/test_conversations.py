@@ -330,6 +330,9 @@ def test_the_salary_is_computed_for_an_age_in_the_question_or_said_just_after(li
     assert "Indiquez un âge" in talk(live_stack, sender, "/faq_salary")
     text = talk(live_stack, sender, "j'ai 23 ans")
     assert "70 % du SMIC, soit 1 276,12 €" in text and "Voulez-vous commencer" not in text
+    # Further ages, however the NLU reads them (« et à 27 ans ? » looks like the question of who may sign).
+    assert "100 % du SMIC, soit 1 823,03 €" in talk(live_stack, sender, "et à 27 ans ?")
+    assert "À 19 ans" in talk(live_stack, sender, "et à 19 ?")
 
 
 def test_a_job_outside_the_catalogue_kept_as_said_reaches_the_sponsor_or_the_general_queue(live_stack, on_date):
