@@ -10,6 +10,7 @@ end or restart the form counts as such only when the NLU is fairly sure of it (`
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -236,7 +237,9 @@ def is_digression(tracker: Tracker) -> bool:
     intent = latest_intent(tracker)
     if unsure_leaving(tracker):
         return False
-    return intent in NOT_ANSWERS or intent.startswith("faq_")
+    if intent.startswith(FAQ_PREFIX) and not re.search(r"[a-z]", fold(tracker.latest_message.get("text") or "")):
+        return False  # no word, no question: « 3 » read as the duration question is a (wrong) answer
+    return intent in NOT_ANSWERS or intent.startswith(FAQ_PREFIX)
 
 
 def resolve_target(text: str) -> tuple[str | None, list]:

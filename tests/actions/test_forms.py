@@ -83,6 +83,17 @@ def test_an_answer_misread_as_a_faq_still_counts_when_it_parses():
     assert PRESCREEN.extract_department(CollectingDispatcher(), tracker, {}) == {"department": "Lyon"}
 
 
+def test_a_message_without_words_read_as_a_faq_is_a_wrong_answer_not_a_question():
+    # « 3 » at the job question, read as the duration question at 0.28, got the duration answer.
+    tracker = make_tracker(text="3", intent="faq_duration", confidence=0.28, slots={"requested_slot": "target"})
+    assert EMPLOYER.extract_target(CollectingDispatcher(), tracker, {}) == {"target": "3"}
+    result, messages, _ = validate(EMPLOYER, "target", "3", intent="faq_duration", slots={"requested_slot": "target"})
+    assert result == {"target": None} and "Je ne trouve pas ce métier" in messages[0]
+    # With words, it stays a question.
+    tracker = make_tracker(text="3 ans max ?", intent="faq_duration", slots={"requested_slot": "target"})
+    assert EMPLOYER.extract_target(CollectingDispatcher(), tracker, {}) == {}
+
+
 @pytest.mark.parametrize(("form", "slot", "text", "intent", "expected"), [
     (PRESCREEN, "age", "abc", "stop", "en chiffres"),
     (PRESCREEN, "situation", "bof", "goodbye", "pas compris votre situation"),
