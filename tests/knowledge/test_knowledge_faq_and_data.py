@@ -16,6 +16,8 @@ EVAL_MUST = {  # topic -> regexes the answer must contain (from the dev FAQ chec
     "sponsor_apply": [r"xp\.cprovae@emploi\.gouv\.fr", "DGEFP"], "salary": ["SMIC", "55"],
     "renewal_failure": ["renouvel"], "hiring_aids": [r"2[  .]?000"], "vs_classic_vae": ["exp[ée]rience"],
     "jury_validation": ["jury"],
+    # "quelles dérogations au contrat pro classique ?" reaches this topic: it names the main ones.
+    "contract_form": ["Cerfa", "16 ans", "36 mois", "VAE"],
 }
 
 
