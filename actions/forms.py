@@ -574,6 +574,7 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
 
     def extract_sector(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return self.said_when_opening("sector", "sector", tracker, _sector_of) \
+            or sector_in_employer_description(opening_message(tracker)) \
             or self.answer_for("sector", tracker, lambda text, t: entity_value(t, "sector") or _sector_of(text))
 
     def validate_sector(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
@@ -672,9 +673,25 @@ def _sector_of(text: str) -> str | None:
         return text
     folded = fold(text)
     for sector in kb.sectors.values():
-        if fold(sector.label) in folded or any(fold(w) in folded for w in sector.words if len(w) > 2):
+        # Whole words, plural or feminine allowed: « soins » is not in « besoins », « sociale » is « social ».
+        if any(re.search(rf"\b{re.escape(fold(word))}(?:es|e|s|x)?\b", folded)
+               for word in [sector.label, *sector.words] if len(word) > 2):
             return sector.id
     return None
+
+
+def sector_in_employer_description(message: dict | None) -> dict[str, Any]:
+    """The sector named inside the words that describe the employer (« une clinique privée », read as the kind
+    of employer), when the form's opening message has no sector of its own."""
+    if message is None:
+        return {}
+    text = message.get("text") or ""
+    for item in message.get("entities") or []:
+        if item.get("entity") == "employer_kind" and isinstance(item.get("start"), int) and item.get("end"):
+            sector = _sector_of(text[item["start"]:item["end"]])
+            if sector is not None:
+                return {"sector": sector}
+    return {}
 
 
 def situation_buttons() -> list[dict]:

@@ -436,6 +436,27 @@ def test_only_an_opening_message_fills_slots_that_were_not_asked():
     assert not [e for e in result if e["name"] == "department"]
 
 
+def test_the_sector_named_in_the_employer_description_is_taken():
+    text = "bonjour, je suis responsable RH dans une clinique privée"
+    start = text.index("clinique privée")
+    described = {"entity": "employer_kind", "value": "private", "start": start, "end": start + len("clinique privée")}
+    filled, messages = opening(EMPLOYER, text, "employer_check", [described])
+    assert filled == {"employer_kind": "private", "sector": "sanitaire_social"}
+    assert "secteur « Sanitaire et social »" in messages[0]
+    # A kind of employer that names no sector leaves the sector question to ask.
+    text = "nous sommes une entreprise privée"
+    start = text.index("entreprise privée")
+    described = {"entity": "employer_kind", "value": "private", "start": start, "end": start + len("entreprise privée")}
+    assert opening(EMPLOYER, text, "employer_check", [described])[0] == {"employer_kind": "private"}
+
+
+@pytest.mark.parametrize(("answer", "sector"), [("l'action sociale", "sanitaire_social"), ("des hôtels", "hotellerie_restauration"),
+                                                ("on a des besoins partout", None), ("le bâtiment", "btp")])
+def test_sector_words_are_whole_words(answer, sector):
+    result, _, _ = validate(EMPLOYER, "sector", answer)
+    assert result == {"sector": sector}
+
+
 def test_the_employer_check_reuses_what_its_opening_message_says():
     filled, messages = opening(EMPLOYER, "nous sommes une association du Rhône", "employer_check",
                                [entity("employer_kind", "association"), entity("sector", "sanitaire_social"),
