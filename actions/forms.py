@@ -160,9 +160,13 @@ def salary_follow_up_age(tracker: Tracker) -> int | None:
     text = tracker.latest_message.get("text") or ""
     if not is_a_bare_age_follow_up(text) or not salary_asked_just_before(tracker):
         return None
-    # « et à 30 ? » carries no age entity; with nothing else in the message, its number is the age.
     said = stated_age(tracker)
-    return said if said is not None else plausible_age(text)
+    if said is not None:
+        return said
+    # « et à 30 ? » carries no age entity: its number is the age, unless too small to be one (« 2 » is more likely
+    # the second button).
+    number = plausible_age(text)
+    return number if number is not None and (number >= 14 or says_it_is_an_age(text)) else None
 
 
 def answered_with_salary_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:

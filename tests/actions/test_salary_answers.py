@@ -146,6 +146,10 @@ def test_a_bare_number_after_the_salary_answer_that_the_nlu_did_not_understand_g
     events = after_the_salary_answer(("et à 23 ans ?", "faq_public_age")) + [{"event": "user", "text": "et à 30 ?"}]
     message, _ = reply(ActionClarify(), text="et à 30 ?", intent="nlu_fallback", events=events)
     assert "À 30 ans" in message["text"] and "1 823,03 €" in message["text"]
+    # A small bare number is not an age (« 2 » is more likely a button's rank): the clarification.
+    events = after_the_salary_answer() + [{"event": "user", "text": "2"}]
+    message, _ = reply(ActionClarify(), text="2", intent="nlu_fallback", events=events)
+    assert "Je ne suis pas sûr d'avoir compris" in message["text"]
     # Anywhere else the clarification offers its guesses.
     message, _ = reply(ActionClarify(), text="et à 30 ?", intent="nlu_fallback")
     assert "Je ne suis pas sûr d'avoir compris" in message["text"]
