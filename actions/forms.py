@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FAQ_PREFIX, SALARY_TOPIC, salary_message
 from actions.parsing import (
+    asks_something,
     fold,
     hires_in,
     is_a_bare_age_follow_up,
@@ -345,7 +346,8 @@ class SharedQuestions:
             dispatcher.utter_message(text="Je n'ai pas reçu de réponse. Quel métier ou quel diplôme visez-vous ? "
                                           "Par exemple : aide-soignant, cuisinier, maçon.")
             return {"target": None}
-        wanted = entity_value(tracker, "certification") or text  # "je voudrais être cariste": "cariste"
+        # "je voudrais être cariste": "cariste"; "boulanger ?": "boulanger"
+        wanted = (entity_value(tracker, "certification") or text).rstrip(" ?!.") or text
         code, matches = resolve_target(wanted)
         if code:
             return {"target": code}
@@ -355,9 +357,11 @@ class SharedQuestions:
             dispatcher.utter_message(text=f"C'est noté pour le lieu : {describe('department', place)}. "
                                           "Il me faut encore le métier ou le diplôme visé.")
             return {"target": None, "department": place}
-        # A name of a job can be kept; a sentence, a button payload or a number ("2", a phone number) cannot.
+        # A name of a job can be kept; a sentence, a question, a button payload or a number ("2", a phone number)
+        # cannot.
+        asks = asks_something(text)
         keepable = len(wanted) <= KEPT_TARGET_CHARS and not text.startswith("/") \
-            and sum(ch.isalpha() for ch in wanted) >= 2
+            and sum(ch.isalpha() for ch in wanted) >= 2 and not asks
         if matches:
             # "agent de sécurité" only resembles a title of the catalogue: the person may keep what they said.
             dispatcher.utter_message(
@@ -370,6 +374,10 @@ class SharedQuestions:
         if latest_intent(tracker) in ("affirm", "deny") or text.startswith("/"):
             # "oui" / "non", or a button from an older catalogue: nothing to search for.
             said = f"Indiquez le nom du métier ou du diplôme visé {examples}, ou « je ne sais pas »."
+        elif asks:
+            # A question the NLU did not understand (« pourquoi vous voulez mon prénom ? »): not a job to search for.
+            said = (f"Je n'ai pas compris votre question, pardonnez-moi. Pour continuer, indiquez seulement le métier "
+                    f"ou le diplôme visé {examples}, ou « je ne sais pas ». {LEAVE_HINT}")
         elif not keepable:
             said = (f"Je ne trouve pas ce métier dans mon catalogue. Indiquez seulement le nom du métier ou du "
                     f"diplôme {examples}, ou répondez « je ne sais pas » pour choisir un secteur.")

@@ -143,6 +143,17 @@ def is_a_bare_age_follow_up(text: str) -> bool:
     return all(w in AGE_FOLLOW_UP_WORDS or words_to_number(w) is not None for w in words)
 
 
+QUESTION_START = re.compile(r"^(?:pourquoi|comment|combien|quand|est[ -]ce|qu.?est[ -]ce|c.?est quoi|quel|quelle|"
+                            r"quels|quelles|qui|quoi|ou est|puis[ -]je|peut[ -]on|faut[ -]il|a quoi)\b")
+
+
+def asks_something(text: str) -> bool:
+    """Whether a message is a question (« pourquoi vous voulez mon prénom ? ») rather than a short answer, which
+    may end with a doubtful « ? » (« boulanger ? »)."""
+    folded = fold(text)
+    return QUESTION_START.search(folded) is not None or (folded.endswith("?") and len(folded.split()) >= 4)
+
+
 def parse_situation(text: str) -> str | None:
     folded = fold(text)
     for situation, pattern in SITUATION_WORDS:

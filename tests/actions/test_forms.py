@@ -206,6 +206,12 @@ def test_a_job_outside_the_catalogue_can_be_kept_as_said_so_that_the_check_goes_
     for number in ("2", "06 12 34 56 78"):  # a number answered to the wrong question is not a job to keep
         result, messages, raw = validate(form, "target", number)
         assert result == {"target": None} and not raw[0].get("buttons") and "seulement le nom" in messages[0]
+    # A question the NLU did not understand is not a job either: it is said so, with how to leave.
+    result, messages, raw = validate(form, "target", "pourquoi vous voulez mon prénom ?", intent="nlu_fallback")
+    assert result == {"target": None} and not raw[0].get("buttons")
+    assert "pas compris votre question" in messages[0] and "« stop »" in messages[0]
+    _, messages, raw = validate(form, "target", "boulanger ?")  # a doubtful answer still is one
+    assert raw[0]["buttons"][0]["title"] == "Garder « boulanger »"
     empty = '/inform{"certification":"hors catalogue : "}'
     assert validate(form, "target", empty, entities=[entity("certification", "hors catalogue : ")])[0] == {
         "target": None}
