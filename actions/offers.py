@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import answered_with_definition, salary_message
 from actions.fallback import GUESS_LABELS
 from actions.forms import answered_with_salary_follow_up, salary_asked_just_before, stated_age, stated_value
-from actions.parsing import names_this_age
+from actions.parsing import names_this_age, says_it_is_an_employer
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
 
@@ -62,7 +62,8 @@ class ActionOfferChecks(Action):
         employer_button = {"title": GUESS_LABELS["employer_check"],
                            "payload": start_payload("employer_check", employer)}
         # A sector alone says nothing of who is speaking ("je voudrais travailler dans la restauration").
-        if "employer_kind" in employer and not {"age", "situation"} & set(candidate):
+        speaks_as_employer = "employer_kind" in employer or says_it_is_an_employer(tracker.latest_message.get("text"))
+        if speaks_as_employer and not {"age", "situation"} & set(candidate):
             text = ("Merci pour ces précisions. En quelques questions, je peux vérifier avec vous si votre structure "
                     "peut recruter en VAE inversée. Voulez-vous commencer ?")
             buttons, offered = [employer_button, candidate_button], "offer_employer_check"

@@ -154,6 +154,18 @@ def asks_something(text: str) -> bool:
     return QUESTION_START.search(folded) is not None or (folded.endswith("?") and len(folded.split()) >= 4)
 
 
+EMPLOYER_SPEAKING = re.compile(
+    r"\b(?:je suis|nous sommes|on est|en tant qu)\s+(?:un |une |l )?(?:employeur|employeuse|recruteur|recruteuse|"
+    r"chef d entreprise|dirigeant|dirigeante|gerant|gerante|patron|patronne|rh)\b"
+    r"|\b(?:je recrute|nous recrutons|on recrute|j embauche|nous embauchons|on embauche)\b")
+
+
+def says_it_is_an_employer(text: str | None) -> bool:
+    """Whether the person says they hire (« je suis employeur », « nous recrutons »), unlike a candidate who
+    looks for an employer (« je cherche un employeur »)."""
+    return EMPLOYER_SPEAKING.search(fold(text or "").replace("'", " ")) is not None
+
+
 def parse_situation(text: str) -> str | None:
     folded = fold(text)
     for situation, pattern in SITUATION_WORDS:

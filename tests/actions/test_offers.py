@@ -139,3 +139,13 @@ def test_a_number_that_is_not_said_as_an_age_gets_no_age_condition():
     assert "condition d'âge" not in message["text"] and "au moins 16 ans" not in message["text"]
     assert message["text"].startswith("Merci pour ces précisions. Aucune condition de statut : votre situation ne "
                                       "vous empêche pas d'entrer dans le dispositif. En quelques questions")
+
+
+def test_someone_who_says_they_hire_is_offered_the_employer_check_first():
+    # « je suis employeur » carries no employer_kind entity (the NLU read inform at 0.55).
+    message = offer(text="je suis employeur", expect_awaiting="offer_employer_check")
+    assert "votre structure peut recruter" in message["text"]
+    assert [b["payload"] for b in message["buttons"]][0] == "/employer_check"
+    # A candidate who looks for an employer is not one.
+    message = offer(text="je cherche un employeur", expect_awaiting=None)
+    assert message["text"].startswith("Que souhaitez-vous faire ?")
