@@ -486,6 +486,10 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
 
     def validate_situation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
         situation = _situation_of(entity_value(tracker, "situation") or "") or _situation_of(str(value or ""))
+        if situation is None and is_dont_know(tracker, str(value or "")):
+            dispatcher.utter_message(text="Pas de souci : aucune situation particulière n'est exigée. Choisissez celle "
+                                          "qui vous correspond le mieux, ou « Autre situation ».")
+            return {"situation": None}
         if situation is None:
             dispatcher.utter_message(text="Je n'ai pas compris votre situation.")  # the question follows, with its buttons
             return {"situation": None}

@@ -83,6 +83,13 @@ def test_an_answer_misread_as_a_faq_still_counts_when_it_parses():
     assert PRESCREEN.extract_department(CollectingDispatcher(), tracker, {}) == {"department": "Lyon"}
 
 
+def test_not_knowing_ones_situation_is_told_that_none_is_required():
+    result, messages, _ = validate(PRESCREEN, "situation", "je ne sais pas", intent="dont_know")
+    assert result == {"situation": None} and "aucune situation particulière n'est exigée" in messages[0]
+    result, messages, _ = validate(PRESCREEN, "situation", "bof")
+    assert result == {"situation": None} and messages == ["Je n'ai pas compris votre situation."]
+
+
 def test_a_message_without_words_read_as_a_faq_is_a_wrong_answer_not_a_question():
     # « 3 » at the job question, read as the duration question at 0.28, got the duration answer.
     tracker = make_tracker(text="3", intent="faq_duration", confidence=0.28, slots={"requested_slot": "target"})
