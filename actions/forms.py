@@ -155,14 +155,16 @@ def salary_asked_just_before(tracker: Tracker) -> bool:
     return False
 
 
-def salary_follow_up_age(tracker: Tracker) -> int | None:
+def salary_follow_up_age(tracker: Tracker, any_wording: bool = False) -> int | None:
     """The age of a bare follow-up to the salary answer ("et à 27 ans ?"), whatever topic the NLU read in it
-    (often who may sign, because of the age): the person asks the amount at that age."""
+    (often who may sign, because of the age): the person asks the amount at that age. With `any_wording`, an age
+    said in a longer message counts too ("j'ai 23 ans, au RSA", read as an answer about oneself)."""
     text = tracker.latest_message.get("text") or ""
-    if not is_a_bare_age_follow_up(text) or not salary_asked_just_before(tracker):
+    bare = is_a_bare_age_follow_up(text)
+    if not (bare or any_wording) or not salary_asked_just_before(tracker):
         return None
     said = stated_age(tracker)
-    if said is not None:
+    if said is not None or not bare:
         return said
     # « et à 30 ? » carries no age entity: its number is the age, unless too small to be one (« 2 » is more likely
     # the second button).
@@ -170,9 +172,11 @@ def salary_follow_up_age(tracker: Tracker) -> int | None:
     return number if number is not None and (number >= 14 or says_it_is_an_age(text)) else None
 
 
-def answered_with_salary_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """Give the amount for the age of a bare follow-up to the salary answer; False when the message is not one."""
-    age = salary_follow_up_age(tracker)
+def answered_with_salary_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   any_wording: bool = False) -> bool:
+    """Give the amount for the age of a follow-up to the salary answer (`salary_follow_up_age`); False when the
+    message is not one."""
+    age = salary_follow_up_age(tracker, any_wording)
     if age is None:
         return False
     dispatcher.utter_message(**salary_message(load_knowledge(), age, on=clock.today()))

@@ -9,12 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import answered_with_definition, salary_message
+from actions.answers import answered_with_definition
 from actions.fallback import GUESS_LABELS
-from actions.forms import answered_with_salary_follow_up, salary_asked_just_before, stated_age, stated_value
+from actions.forms import answered_with_salary_follow_up, stated_age, stated_value
 from actions.parsing import names_this_age, says_it_is_an_employer
 from actions.safety import MENU_BUTTON, apologise_on_error
-from knowledge import clock, load_knowledge
+from knowledge import load_knowledge
 
 # The entities each check can reuse (actions/forms.py reads them back when the check starts).
 CANDIDATE_ENTITIES = ["age", "situation", "certification", "department"]
@@ -48,13 +48,11 @@ class ActionOfferChecks(Action):
         # "c'est quoi un GEIQ ?" names an employer_kind, yet describes no one
         if answered_with_definition(dispatcher, load_knowledge(), tracker.latest_message.get("text")):
             return []
-        if answered_with_salary_follow_up(dispatcher, tracker):  # « et à 30 ? », no age entity
+        # "Indiquez un âge et je calcule le montant" — « j'ai 23 ans, au RSA », « et à 30 ? »: the amount, not the
+        # offer of a check.
+        if answered_with_salary_follow_up(dispatcher, tracker, any_wording=True):
             return []
         age = stated_age(tracker)
-        if age is not None and salary_asked_just_before(tracker):
-            # "Indiquez un âge et je calcule le montant" — "j'ai 23 ans, au RSA": the amount, not the offer of a check.
-            dispatcher.utter_message(**salary_message(load_knowledge(), age, on=clock.today()))
-            return []
         candidate = said(tracker, CANDIDATE_ENTITIES)
         employer = said(tracker, EMPLOYER_ENTITIES)
         candidate_button = {"title": GUESS_LABELS["start_prescreen"],
