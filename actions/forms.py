@@ -238,6 +238,8 @@ def corrects_age(tracker: Tracker) -> bool:
     if tracker.get_slot("requested_slot") == "age" or not said or current is None \
             or not says_it_is_an_age(tracker.latest_message.get("text") or ""):
         return False
+    if salary_follow_up_age(tracker) is not None:
+        return False  # « et à 22 ans ? » after the salary answer asks the pay at another age, not a correction
     age = int(said) if said.isdigit() else parse_age(said)
     return age is not None and age != current
 
@@ -246,6 +248,8 @@ def is_digression(tracker: Tracker) -> bool:
     intent = latest_intent(tracker)
     if unsure_leaving(tracker):
         return False
+    if salary_follow_up_age(tracker) is not None:
+        return True  # the pay at another age, whatever the NLU read in « et à 22 ans ? »
     if intent.startswith(FAQ_PREFIX) and not re.search(r"[a-z]", fold(tracker.latest_message.get("text") or "")):
         return False  # no word, no question: « 3 » read as the duration question is a (wrong) answer
     return intent in NOT_ANSWERS or intent.startswith(FAQ_PREFIX)

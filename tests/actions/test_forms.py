@@ -62,6 +62,24 @@ def test_a_correction_of_the_age_is_not_also_taken_as_the_answer_to_the_question
     assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {"age": 40}
 
 
+@pytest.mark.parametrize("intent", ["inform", "faq_public_age"])
+def test_an_age_asked_right_after_the_salary_answer_is_a_question_not_a_correction(intent):
+    # In the pre-screen, "quel salaire pour moi ?" got the amount at 19; "et à 22 ans ?" asks it at 22. It must
+    # neither replace the age given nor be taken as the job asked (the FAQ or clarification action answers it).
+    slots = {"age": 19, "situation": "student", "requested_slot": "target", "target": None}
+    events = [{"event": "slot", "name": "age", "value": 19}, {"event": "slot", "name": "requested_slot", "value": "target"},
+              {"event": "user", "text": "quel salaire pour moi ?", "parse_data": {"intent": {"name": "faq_salary"}}},
+              {"event": "action", "name": "action_answer_faq"}, {"event": "user", "text": "et à 22 ans ?"}]
+    result, messages = run_form(PRESCREEN, events, slots, "et à 22 ans ?", intent=intent,
+                                entities=[entity("age", "22")])
+    assert not any(e["name"] in ("age", "target") and e["value"] is not None for e in result)
+    assert not any("au lieu de" in m for m in messages)
+    # Without the salary question just before, the same words correct the age.
+    result, messages = run_form(PRESCREEN, events[:2] + [events[-1]], slots, "et à 22 ans ?", intent=intent,
+                                entities=[entity("age", "22")])
+    assert any(e["name"] == "age" and e["value"] == 22 for e in result)
+
+
 @pytest.mark.parametrize(("text", "tagged"), [("75", "75"), ("depuis 10 ans", "10")])
 def test_a_number_that_is_not_said_as_an_age_does_not_change_the_age(text, tagged):
     slots = {"age": 52, "requested_slot": "department", "department": None}
