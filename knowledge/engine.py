@@ -162,8 +162,12 @@ class KnowledgeBase:
             return [CertificationMatch(cert, 1.0, cert.code)] if cert else []
         best: dict[str, CertificationMatch] = {}
         for cert in self.certifications.values():
-            for label in [cert.title, cert.code, *cert.names]:
+            title = _without_certifier(cert.title)
+            for label in [title, cert.code, *cert.names]:
                 score = _similarity(q, normalize(label))
+                if label is title and title != cert.title:
+                    # "Cuisinier (Institut Lyfe)": other certifiers' titles share the name; only the whole title is exact
+                    score = 1.0 if q == normalize(cert.title) else min(score, 0.9)
                 if score >= MATCH_THRESHOLD and (cert.code not in best or score > best[cert.code].score):
                     best[cert.code] = CertificationMatch(cert, score, label)
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.certification.title))
@@ -512,6 +516,13 @@ def decide(checks: list[Check], missing: list[str]) -> str:
     if missing:
         return "incomplete"
     return "eligible"
+
+
+def _without_certifier(title: str) -> str:
+    """The title without the words in brackets that name its certifier ("(GIP FCIP académie d'Aix-Marseille)"),
+    which nobody asks for: "Marseille" said for the job is not that certification. A one-word bracket is the
+    acronym people type ("(DEAS)") and stays."""
+    return re.sub(r"\s*\([^()]*\s[^()]*\)", "", title).strip() or title
 
 
 def _similarity(q: str, label: str) -> float:

@@ -102,3 +102,10 @@ def test_salary_bad_age(kb, age):
 
     with pytest.raises(ProfileError):
         kb.minimum_salary(age, False, date(2026, 6, 1))
+
+
+@pytest.mark.parametrize("text", ["Marseille", "Aix-Marseille", "avipole formation", "ascencia"])
+def test_a_certifier_named_in_a_title_does_not_match(kb, text):
+    # At the job question, « Marseille » (the place) was offered « Expert technique en ingénierie numérique (GIP
+    # FCIP académie d'Aix-Marseille) ». The acronym in brackets still matches: "deas" above.
+    assert kb.find_certifications(text) == []
