@@ -4,6 +4,7 @@ import asyncio
 import re
 
 import pytest
+from action_testlib import make_tracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -72,6 +73,22 @@ def test_an_employer_asking_what_it_costs_gets_the_employer_cost_not_the_candida
     assert "L'employeur paie le salaire" in employer["text"]
     assert "gratuit" not in employer["text"]
     assert "gratuit" in candidate["text"] and "gratuit" in nobody["text"]
+
+
+@pytest.mark.parametrize(("text", "compares_the_contract"), [
+    ("quelle différence avec un contrat pro classique ?", True),
+    ("c quoi la diff avec les contrats de professionnalisation normaux", True),
+    ("VAE classique ou inversée, quelle différence en contrat pro ?", False),
+    ("différence avec la VAE normale ?", False),
+])
+def test_a_comparison_with_the_ordinary_contract_gets_the_contract_answer_not_the_vae_classique(
+        text, compares_the_contract):
+    # The NLU reads « contrat pro classique » as the VAE classique's topic, because of « classique ».
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerFaq().run(dispatcher, make_tracker(text=text, intent="faq_vs_classic_vae"), {}))
+    [message] = dispatcher.messages
+    assert ("dérogations" in message["text"]) is compares_the_contract
+    assert ("La VAE classique valide" in message["text"]) is not compares_the_contract
 
 
 def test_unknown_intent_gets_the_clarification_not_a_crash():
