@@ -157,7 +157,9 @@ def asks_something(text: str) -> bool:
 EMPLOYER_SPEAKING = re.compile(
     r"\b(?:je suis|nous sommes|on est|en tant qu)\s+(?:un |une |l )?(?:employeur|employeuse|recruteur|recruteuse|"
     r"chef d entreprise|dirigeant|dirigeante|gerant|gerante|patron|patronne|rh)\b"
-    r"|\b(?:je recrute|nous recrutons|on recrute|j embauche|nous embauchons|on embauche)\b")
+    r"|\b(?:je recrute|nous recrutons|on recrute|j embauche|nous embauchons|on embauche)\b"
+    # A structure describing itself (« nous sommes un ehpad », « notre entreprise ») is an employer.
+    r"|\bnous sommes (?:un|une)\b|\bnotre (?:entreprise|structure|societe|association|etablissement|boite)\b")
 
 
 def says_it_is_an_employer(text: str | None) -> bool:

@@ -3,6 +3,7 @@
 import asyncio
 import json
 
+import pytest
 from action_testlib import entity, make_tracker
 from rasa_sdk.executor import CollectingDispatcher
 from test_forms import PRESCREEN, emptied, opening, run_form
@@ -148,4 +149,15 @@ def test_someone_who_says_they_hire_is_offered_the_employer_check_first():
     assert [b["payload"] for b in message["buttons"]][0] == "/employer_check"
     # A candidate who looks for an employer is not one.
     message = offer(text="je cherche un employeur", expect_awaiting=None)
+    assert message["text"].startswith("Que souhaitez-vous faire ?")
+
+
+@pytest.mark.parametrize("text", ["nous sommes un ehpad", "notre entreprise de nettoyage cherche du monde"])
+def test_a_structure_describing_itself_is_offered_the_employer_check_with_its_sector(text):
+    sector = "sanitaire_social" if "ehpad" in text else "proprete"
+    message = offer(entity("sector", sector), text=text, expect_awaiting="offer_employer_check")
+    assert "votre structure peut recruter" in message["text"]
+    assert message["buttons"][0]["payload"] == f'/employer_check{{"sector":"{sector}"}}'
+    # A sector alone, said by a candidate, does not make an employer.
+    message = offer(entity("sector", sector), text="je voudrais travailler en ehpad", expect_awaiting=None)
     assert message["text"].startswith("Que souhaitez-vous faire ?")
