@@ -525,7 +525,9 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
 
     # -- contact -------------------------------------------------------------------------------------
     def extract_contact_preference(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        return self.answer_for("contact_preference", tracker, lambda text, t: _contact_choice(text))
+        # « 06 12 34 56 78 », often read as out of scope, answers the question too (validate_contact_preference)
+        return self.answer_for("contact_preference", tracker,
+                               lambda text, t: _contact_choice(text) or parse_contact(text))
 
     def validate_contact_preference(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         text = str(value or "")

@@ -288,6 +288,18 @@ def test_an_answer_that_is_not_a_first_name_is_asked_again(said):
     assert result == {"first_name": None} and "passer" in messages[0]
 
 
+@pytest.mark.parametrize("said, given", [("06 12 34 56 78", ("phone", "0612345678")),
+                                         ("sarah@example.org", ("email", "sarah@example.org"))])
+def test_a_number_or_address_given_at_the_contact_question_answers_it_whatever_the_nlu_read(said, given):
+    # The NLU reads a bare phone number as out of scope: it answers the question all the same.
+    slots = {"age": 30, "situation": "job_seeker", "target": "RNCP35830", "department": "31",
+             "requested_slot": "contact_preference", "contact_preference": None}
+    events = [{"event": "slot", "name": "requested_slot", "value": "contact_preference"}, {"event": "user", "text": said}]
+    result, messages = run_form(PRESCREEN, events, slots, said, intent="out_of_scope")
+    values = {e["name"]: e["value"] for e in result if e["name"] in ("contact_preference", "contact_value")}
+    assert values == {"contact_preference": given[0], "contact_value": given[1]}
+
+
 def test_a_contact_choice_not_understood_says_which_answers_are_expected():
     result, messages, _ = validate(PRESCREEN, "contact_preference", "oui")
     assert result == {"contact_preference": None} and "« ici », « téléphone » ou « e-mail »" in messages[0]
