@@ -72,6 +72,7 @@ class ActionClarify(Action):
         titles = {topic_id: topic.title for topic_id, topic in load_knowledge().faq_topics.items()}
         guesses = best_guesses(tracker.latest_message.get("intent_ranking") or [], titles)
         text = "Je ne suis pas sûr d'avoir compris (je réponds uniquement aux questions sur la VAE inversée)."
-        text += " Vouliez-vous parler de l'un de ces sujets ?" if guesses else " Pouvez-vous reformuler ?"
+        # Not a yes/no question: « Vouliez-vous parler de l'un de ces sujets ? » drew a « oui » that named none.
+        text += " Choisissez l'un de ces sujets, ou reformulez votre question." if guesses else " Pouvez-vous reformuler ?"
         dispatcher.utter_message(text=text, buttons=guesses + [MENU_BUTTON])
         return []

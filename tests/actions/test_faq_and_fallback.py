@@ -115,6 +115,7 @@ def test_fallback_offers_the_two_best_guesses_and_the_menu():
     [message] = run(ActionClarify(), "nlu_fallback", ranking=ranking, events=[user_event("nlu_fallback")])
     titles = load_knowledge().faq_topics
     assert "pas sûr d'avoir compris" in message["text"]
+    assert "Choisissez l'un de ces sujets" in message["text"] and not message["text"].endswith("?")
     assert [b["payload"] for b in message["buttons"]] == ["/faq_duration", "/faq_window", "/help"]
     assert message["buttons"][0]["title"] == titles["duration"].title
 
