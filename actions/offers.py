@@ -60,7 +60,8 @@ class ActionOfferChecks(Action):
         employer_button = {"title": GUESS_LABELS["employer_check"],
                            "payload": start_payload("employer_check", employer)}
         # A sector alone says nothing of who is speaking ("je voudrais travailler dans la restauration").
-        speaks_as_employer = "employer_kind" in employer or says_it_is_an_employer(tracker.latest_message.get("text"))
+        speaks_as_employer = "employer_kind" in employer or says_it_is_an_employer(tracker.latest_message.get("text")) \
+            or (tracker.get_slot("awaiting") == "offer_employer_check" and employer)  # « associatif », then « aide-soignant »
         if speaks_as_employer and not {"age", "situation"} & set(candidate):
             text = ("Merci pour ces précisions. En quelques questions, je peux vérifier avec vous si votre structure "
                     "peut recruter en VAE inversée. Voulez-vous commencer ?")

@@ -161,3 +161,17 @@ def test_a_structure_describing_itself_is_offered_the_employer_check_with_its_se
     # A sector alone, said by a candidate, does not make an employer.
     message = offer(entity("sector", sector), text="je voudrais travailler en ehpad", expect_awaiting=None)
     assert message["text"].startswith("Que souhaitez-vous faire ?")
+
+
+def test_after_the_employer_check_was_offered_a_job_or_place_keeps_the_employer_side():
+    # « associatif » got the employer check's offer; « aide-soignant » then got the candidate's.
+    message = offer(entity("certification", "aide-soignant"), awaiting="offer_employer_check",
+                    expect_awaiting="offer_employer_check", text="aide-soignant")
+    assert "votre structure peut recruter" in message["text"]
+    assert message["buttons"][0]["payload"] == '/employer_check{"certification":"aide-soignant"}'
+    # An age or a situation still speaks of a candidate; without that offer, a job is a candidate's.
+    message = offer(entity("age", "30"), awaiting="offer_employer_check", expect_awaiting="offer_prescreen",
+                    text="j'ai 30 ans")
+    assert "un parcours de VAE inversée vous est accessible" in message["text"]
+    message = offer(entity("certification", "aide-soignant"), expect_awaiting="offer_prescreen", text="aide-soignant")
+    assert "un parcours de VAE inversée vous est accessible" in message["text"]
