@@ -58,9 +58,29 @@ def prepare_database() -> None:
     print(f">> database ready (sponsors: {counts})", flush=True)
 
 
+def check_tracker_store(url: str) -> None:
+    """Rasa's SQL tracker store only logs « Could not create tables » when its database cannot be opened, then
+    serves every message as the first of a new conversation: fail before starting it, with a clear message."""
+    from sqlalchemy import create_engine, text
+
+    from storage.config import database_url
+
+    try:
+        engine = create_engine(database_url(url))  # Rasa's postgresql:// URLs name psycopg2; ours use psycopg 3
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
+    except Exception as error:  # the URL may hold a password: name the variable, not its value
+        raise StackError(f"ERROR: cannot open Rasa's tracker store ({type(error).__name__}). Check "
+                         "TRACKER_STORE_URL and that its database exists and runs.") from error
+
+
 def start_servers(supervisor: Supervisor, cfg: settings.Settings, to_terminal: bool = False) -> None:
     settings.VAR_DIR.mkdir(exist_ok=True)
     prepare_database()
+    check_tracker_store(cfg.tracker_store_url)
     services = server_services(cfg, to_terminal)
     for service in services:
         supervisor.start(service)
