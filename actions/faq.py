@@ -46,10 +46,23 @@ ORDINARY_CONTRACT = re.compile(r"\bcontrats? (?:de )?pro(?:fessionnalisation)?\b
 ANOTHER_VAE = re.compile(r"\bvae\b(?! inversee)")
 
 
+# « y a-t-il un montant maximum pour le jury ? », « plafonds de prise en charge pour chaque étape » read as the cap
+# on places (the words « maximum », « plafond »): a cap asked in money is the split of the 9 000 €.
+MONEY = re.compile(r"\b(?:montants?|euros?|frais|budget|somme|argent|financements?|prise en charge|pai(?:e|ent)|"
+                   r"payee?s?|payer)\b")
+# « quel est le reste à charge pour nous ? » reads as the funding question, whose answer speaks to the employee.
+EMPLOYER_SIDE = re.compile(r"\bpour (?:nous|l entreprise|l employeur|notre \w+|mon entreprise|ma boite|"
+                           r"ma structure|la structure)\b|\bnous (?:coute|coutera|revient|reviendra)\b")
+
+
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     folded = fold(text)
     if topic_id == "vs_classic_vae" and ORDINARY_CONTRACT.search(folded) and not ANOTHER_VAE.search(folded):
         return "contract_form"
+    if topic_id == "cap" and (MONEY.search(folded) or "€" in text):
+        return "funding_subcaps"
+    if topic_id == "funding" and EMPLOYER_SIDE.search(folded.replace("'", " ")):
+        return "employer_cost"
     return topic_id
 
 

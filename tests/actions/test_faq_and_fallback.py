@@ -91,6 +91,39 @@ def test_a_comparison_with_the_ordinary_contract_gets_the_contract_answer_not_th
     assert ("La VAE classique valide" in message["text"]) is not compares_the_contract
 
 
+@pytest.mark.parametrize(("text", "asks_money"), [
+    ("y a-t-il un montant maximum pour le jury ?", True),
+    ("plafonds de prise en charge pour chaque étape ?", True),
+    ("c'est plafonné à combien d'euros pour les frais annexes ?", True),
+    ("max 1000 € pour la coordination ?", True),
+    ("combien de personnes au maximum dans l'expérimentation ?", False),
+    ("combien de parcours financés au total ?", False),
+])
+def test_a_cap_asked_in_money_gets_the_split_of_the_funding_not_the_cap_on_places(text, asks_money):
+    # The NLU reads « maximum », « plafond » as the cap on places, whatever is capped.
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerFaq().run(dispatcher, make_tracker(text=text, intent="faq_cap"), {}))
+    [message] = dispatcher.messages
+    assert ("6 000 € par an de frais pédagogiques" in message["text"]) is asks_money
+    assert ("5 000 parcours" in message["text"]) is not asks_money
+
+
+@pytest.mark.parametrize(("text", "employer_side"), [
+    ("quel est le reste à charge pour nous ?", True),
+    ("ça coûte quoi pour l'entreprise, au final ?", True),
+    ("combien ça nous coûte ?", True),
+    ("qui finance la formation ?", False),
+    ("est-ce que c'est payant pour moi ?", False),
+])
+def test_a_funding_question_asked_for_the_employer_gets_the_employer_cost(text, employer_side):
+    # The funding answer ends « Pour vous, salarié, le parcours est gratuit », which answers no employer.
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerFaq().run(dispatcher, make_tracker(text=text, intent="faq_funding"), {}))
+    [message] = dispatcher.messages
+    assert ("L'employeur paie le salaire" in message["text"]) is employer_side
+    assert ("gratuit" in message["text"]) is not employer_side
+
+
 def test_unknown_intent_gets_the_clarification_not_a_crash():
     [message] = run(ActionAnswerFaq(), "faq_does_not_exist")
     assert "pas sûr d'avoir compris" in message["text"]
