@@ -32,6 +32,14 @@ def run(action, intent, **kwargs):
     return dispatcher.messages
 
 
+def run_text(action, intent, text, entities=None):
+    dispatcher = CollectingDispatcher()
+    result = action.run(dispatcher, make_tracker(text, intent=intent, entities=entities), {})
+    if asyncio.iscoroutine(result):  # ActionAnswerFaq.run is async, the others are not
+        asyncio.run(result)
+    return dispatcher.messages
+
+
 def user_event(intent):
     return {"event": "user", "text": "?", "parse_data": {"intent": {"name": intent}}}
 
@@ -84,9 +92,7 @@ def test_an_employer_asking_what_it_costs_gets_the_employer_cost_not_the_candida
 def test_a_comparison_with_the_ordinary_contract_gets_the_contract_answer_not_the_vae_classique(
         text, compares_the_contract):
     # The NLU reads « contrat pro classique » as the VAE classique's topic, because of « classique ».
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionAnswerFaq().run(dispatcher, make_tracker(text=text, intent="faq_vs_classic_vae"), {}))
-    [message] = dispatcher.messages
+    [message] = run_text(ActionAnswerFaq(), "faq_vs_classic_vae", text)
     assert ("dérogations" in message["text"]) is compares_the_contract
     assert ("La VAE classique valide" in message["text"]) is not compares_the_contract
 
@@ -101,9 +107,7 @@ def test_a_comparison_with_the_ordinary_contract_gets_the_contract_answer_not_th
 ])
 def test_a_cap_asked_in_money_gets_the_split_of_the_funding_not_the_cap_on_places(text, asks_money):
     # The NLU reads « maximum », « plafond » as the cap on places, whatever is capped.
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionAnswerFaq().run(dispatcher, make_tracker(text=text, intent="faq_cap"), {}))
-    [message] = dispatcher.messages
+    [message] = run_text(ActionAnswerFaq(), "faq_cap", text)
     assert ("6 000 € par an de frais pédagogiques" in message["text"]) is asks_money
     assert ("5 000 parcours" in message["text"]) is not asks_money
 
@@ -117,9 +121,7 @@ def test_a_cap_asked_in_money_gets_the_split_of_the_funding_not_the_cap_on_place
 ])
 def test_a_funding_question_asked_for_the_employer_gets_the_employer_cost(text, employer_side):
     # The funding answer ends « Pour vous, salarié, le parcours est gratuit », which answers no employer.
-    dispatcher = CollectingDispatcher()
-    asyncio.run(ActionAnswerFaq().run(dispatcher, make_tracker(text=text, intent="faq_funding"), {}))
-    [message] = dispatcher.messages
+    [message] = run_text(ActionAnswerFaq(), "faq_funding", text)
     assert ("L'employeur paie le salaire" in message["text"]) is employer_side
     assert ("gratuit" in message["text"]) is not employer_side
 
@@ -192,16 +194,6 @@ def test_a_crashing_action_apologises_offers_the_menu_and_logs_no_user_text(capl
     assert "Désolé" in message["text"] and message["buttons"][0]["payload"] == "/help"
     assert "action_broken failed with ValueError" in caplog.text
     assert "Sarah" not in caplog.text and "06 12" not in caplog.text
-
-
-def run_text(action, intent, text, entities=None):
-    from tests.actions.action_testlib import make_tracker
-
-    dispatcher = CollectingDispatcher()
-    result = action.run(dispatcher, make_tracker(text, intent=intent, entities=entities), {})
-    if asyncio.iscoroutine(result):  # ActionAnswerFaq.run is async, the others are not
-        asyncio.run(result)
-    return dispatcher.messages
 
 
 @pytest.mark.parametrize("action, intent, text, entities", [
