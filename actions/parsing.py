@@ -89,7 +89,14 @@ def names_this_age(text: str, age: int) -> bool:
 
 # Answers to the first-name question that are not a name: "oui" must not become "Oui".
 NOT_A_NAME = {"oui", "ouais", "ok", "okay", "d accord", "daccord", "bien sur", "si", "yes", "bonjour", "salut",
-              "bonsoir", "merci"}
+              "bonsoir", "merci", "menu", "aide", "stop", "annuler", "recommencer", "quitter", "rien"}
+# No list of first names offline: a word no first name is made of (« mes données », « pourquoi faire ») says the
+# answer is a sentence, which a form would otherwise keep as the name sent to a sponsor.
+NOT_IN_A_NAME = {"mes", "mon", "ma", "me", "moi", "toi", "ton", "ta", "tes", "vos", "votre", "le", "les", "un", "une",
+                 "des", "du", "je", "j", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "ce", "ca", "cela",
+                 "ces", "cette", "et", "ou", "mais", "pas", "ne", "non", "plus", "quoi", "qui", "que", "qu", "quel",
+                 "quelle", "pourquoi", "comment", "combien", "quand", "est", "suis", "sont", "ai", "avez", "au", "aux",
+                 "pour", "par", "sur", "avec", "sans", "dans", "donnees", "faire", "sais"}
 # "je m'appelle Sarah", "moi c'est Sarah", "mon prénom est Sarah": the name is what follows.
 NAME_INTRO = re.compile(r"^(?:je m['’ ]?appelle|moi,? c['’ ]?est|mon pr[ée]nom(?:,? c['’ ]?est| est)?\s*:?|"
                         r"c['’ ]?est|pr[ée]nom\s*:)(?:\s+|$)", re.IGNORECASE)
@@ -99,7 +106,8 @@ def parse_first_name(text: str) -> str | None:
     """The first name in an answer ("Sarah", "je m'appelle Sarah"); None for anything else ("oui", a number)."""
     name = NAME_INTRO.sub("", " ".join(text.split())).strip(" .!")
     words = name.split()
-    if not 1 <= len(words) <= 3 or len(name) > 40 or fold(name).replace("'", " ") in NOT_A_NAME:
+    folded = fold(name.replace("’", "'")).replace("'", " ")
+    if not 1 <= len(words) <= 3 or len(name) > 40 or folded in NOT_A_NAME or NOT_IN_A_NAME & set(folded.split()):
         return None
     return name if all(w.replace("-", "").replace("'", "").isalpha() for w in words) else None
 

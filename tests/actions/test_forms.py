@@ -282,7 +282,8 @@ def test_first_name(said, expected):
     assert validate(PRESCREEN, "first_name", said)[0] == {"first_name": expected}
 
 
-@pytest.mark.parametrize("said", ["06 12 34 56 78", "oui", "OK", "d'accord", "je m'appelle", "merci !"])
+@pytest.mark.parametrize("said", ["06 12 34 56 78", "oui", "OK", "d'accord", "je m'appelle", "merci !",
+                                  "mes données", "menu", "pourquoi faire", "je sais pas", "c'est pour quoi"])
 def test_an_answer_that_is_not_a_first_name_is_asked_again(said):
     result, messages, _ = validate(PRESCREEN, "first_name", said)
     assert result == {"first_name": None} and "passer" in messages[0]
