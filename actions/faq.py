@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import SALARY_TOPIC, answered_with_definition, render_message, salary_message
 from actions.fallback import FAQ_PREFIX, ActionClarify
 from actions.forms import age_for_salary, answered_with_salary_follow_up
-from actions.offers import forget_offer
+from actions.offers import forget_offer, offer_prescreen_after_answer
 from actions.parsing import fold
 from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
@@ -94,4 +94,4 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(**salary_message(kb, age, on=clock.today()))
         else:
             dispatcher.utter_message(**render_message(kb, topic_id, on=clock.today()))
-        return forget_offer(tracker)
+        return offer_prescreen_after_answer(dispatcher, tracker, topic_id)

@@ -120,14 +120,14 @@ def stated_value(message: dict, entity: str) -> str | None:
 
 def opening_message(tracker: Tracker) -> dict | None:
     """When a form opens: the message whose answers it may reuse. That is the opening message itself
-    ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to action_offer_checks, the message
-    that got the offer. None once the form has asked a question."""
+    ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to the offer of action_offer_checks or
+    action_answer_faq, the message that got the offer. None once the form has asked a question."""
     if tracker.get_slot("requested_slot") is not None:
         return None
     intent = latest_intent(tracker)
     if intent in OPENING_INTENTS:
         return tracker.latest_message
-    if intent != "affirm" or not asked_just_before(tracker, {"action_offer_checks"}):
+    if intent != "affirm" or not asked_just_before(tracker, {"action_offer_checks", "action_answer_faq"}):
         return None
     return previous_message(tracker)
 

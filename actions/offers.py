@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import answered_with_definition
 from actions.fallback import GUESS_LABELS
 from actions.forms import answered_with_salary_follow_up, stated_age, stated_value
-from actions.parsing import names_this_age, says_it_is_an_employer
+from actions.parsing import names_this_age, says_it_is_an_employer, speaks_of_oneself
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
@@ -90,3 +90,24 @@ class ActionOfferChecks(Action):
         if tracker.get_slot("awaiting") in PENDING_ANSWERS:
             return []  # a "oui" still answers the consent or deletion question asked before
         return [SlotSet("awaiting", offered)]
+
+
+# Questions a candidate asks about themselves: « j'ai 52 ans, c'est possible pour moi ? » gets the general answer,
+# then the offer of the pre-screen, which a « oui » opens with the age or situation just said.
+PERSONAL_TOPICS = {"public_age", "status", "experience"}
+
+
+def offer_prescreen_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic_id: str) -> list[dict]:
+    candidate = said(tracker, CANDIDATE_ENTITIES)
+    age = stated_age(tracker)
+    if (topic_id not in PERSONAL_TOPICS or tracker.active_loop_name or not {"age", "situation"} & set(candidate)
+            or not speaks_of_oneself(tracker.latest_message.get("text"))
+            or (age is not None and load_knowledge().age_check(age).status == "fail")):  # the answer says why not
+        return forget_offer(tracker)
+    dispatcher.utter_message(
+        text="Voulez-vous vérifier avec moi, en quelques questions, si un parcours vous est accessible ? Je reprendrai "
+             "ce que vous venez de m'indiquer.",
+        buttons=[{"title": GUESS_LABELS["start_prescreen"], "payload": start_payload("start_prescreen", candidate)},
+                 MENU_BUTTON])
+    return [] if tracker.get_slot("awaiting") in PENDING_ANSWERS else [SlotSet("awaiting", "offer_prescreen")]
+

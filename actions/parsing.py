@@ -176,6 +176,14 @@ def says_it_is_an_employer(text: str | None) -> bool:
     return EMPLOYER_SPEAKING.search(fold(text or "").replace("'", " ")) is not None
 
 
+FIRST_PERSON = re.compile(r"\b(?:j|je|moi|mon|ma|mes)\b")
+
+
+def speaks_of_oneself(text: str | None) -> bool:
+    """Whether a message is in the first person (« j'ai 52 ans », « je touche le RSA »), unlike « et à 17 ans ? »."""
+    return FIRST_PERSON.search(fold(text or "").replace("'", " ")) is not None
+
+
 def parse_situation(text: str) -> str | None:
     folded = fold(text)
     for situation, pattern in SITUATION_WORDS:

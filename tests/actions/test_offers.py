@@ -175,3 +175,50 @@ def test_after_the_employer_check_was_offered_a_job_or_place_keeps_the_employer_
     assert "un parcours de VAE inversée vous est accessible" in message["text"]
     message = offer(entity("certification", "aide-soignant"), expect_awaiting="offer_prescreen", text="aide-soignant")
     assert "un parcours de VAE inversée vous est accessible" in message["text"]
+
+
+def answer_faq(text, intent, *entities, active_loop=None):
+    from rasa_sdk import Tracker
+
+    from actions.faq import ActionAnswerFaq
+
+    base = make_tracker(text=text, intent=intent, entities=list(entities))
+    tracker = Tracker(base.sender_id, base.slots, base.latest_message, [], False, None,
+                      {"name": active_loop} if active_loop else {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAnswerFaq().run(dispatcher, tracker, {}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_question_about_oneself_gets_the_answer_then_the_offer_of_the_prescreen():
+    messages, slots = answer_faq("j'ai 52 ans, c'est possible pour moi ?", "faq_public_age", entity("age", "52"))
+    assert "16 ans" in messages[0]["text"]
+    assert "si un parcours vous est accessible ?" in messages[1]["text"]
+    assert [b["payload"] for b in messages[1]["buttons"]] == ['/start_prescreen{"age":"52"}', "/help"]
+    assert slots == {"awaiting": "offer_prescreen"}
+    messages, _ = answer_faq("je touche le RSA, je peux postuler ?", "faq_status", entity("situation", "job_seeker"))
+    assert messages[1]["buttons"][0]["payload"] == '/start_prescreen{"situation":"job_seeker"}'
+
+
+@pytest.mark.parametrize(("text", "intent", "entities", "active_loop"), [
+    ("à partir de quel âge ?", "faq_public_age", [], None),  # nothing said about oneself
+    ("j'ai 15 ans, c'est possible ?", "faq_public_age", [entity("age", "15")], None),  # the answer already says no
+    ("j'ai 30 ans, combien de mois ça dure ?", "faq_duration", [entity("age", "30")], None),  # not about oneself
+    ("et à 17 ans, c'est possible ?", "faq_public_age", [entity("age", "17")], None),  # nor this
+    ("et à 52 ans c'est possible ?", "faq_public_age", [entity("age", "52")], "prescreen_form"),  # already checking
+])
+def test_no_offer_after_an_answer_that_is_not_about_oneself_or_during_a_check(text, intent, entities, active_loop):
+    messages, slots = answer_faq(text, intent, *entities, active_loop=active_loop)
+    assert len(messages) == 1 and "awaiting" not in slots
+
+
+def test_yes_to_the_offer_after_an_answer_opens_the_prescreen_with_the_age_said():
+    said = {"event": "user", "text": "j'ai 52 ans, c'est possible pour moi ?",
+            "parse_data": {"intent": {"name": "faq_public_age"}, "entities": [entity("age", "52")]}}
+    answered = {"event": "action", "name": "action_answer_faq"}
+    yes = {"event": "user", "text": "oui", "parse_data": {"intent": {"name": "affirm"}, "entities": []}}
+    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+    result, messages = run_form(PRESCREEN, [said, answered, yes, *reset], {name: None for name in FORM_SLOTS}, "oui",
+                                "affirm")
+    assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {"age": 52}
+    assert messages[0].startswith("Je reprends ce que vous m'avez indiqué : 52 ans")
