@@ -606,7 +606,8 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
     def validate_sector(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         sector = _sector_of(entity_value(tracker, "sector") or "") or _sector_of(str(value or ""))
         if sector is None:
-            dispatcher.utter_message(text="Je n'ai pas reconnu ce secteur.")  # the question follows, with its buttons
+            dispatcher.utter_message(text="Je n'ai pas reconnu ce secteur. S'il n'est pas dans la liste, répondez "
+                                          "« autre ».")  # the question follows, with its buttons
             return {"sector": None}
         return {"sector": sector}
 
@@ -693,11 +694,18 @@ def _contact_choice(text: str) -> str | None:
     return None
 
 
+# Typed answers that choose the « Autre secteur » button (a garage, a bakery: sectors the list does not name).
+OTHER_SECTOR_ANSWERS = {"autre", "autres", "un autre", "autre chose", "aucun", "aucun de ceux la", "aucun des deux",
+                        "pas dans la liste", "ailleurs"}
+
+
 def _sector_of(text: str) -> str | None:
     kb = load_knowledge()
     if text in kb.sectors:
         return text
     folded = fold(text)
+    if re.sub(r"[\s'-]+", " ", folded).strip(" .!") in OTHER_SECTOR_ANSWERS:
+        return "autre"
     for sector in kb.sectors.values():
         # Whole words, plural or feminine allowed: « soins » is not in « besoins », « sociale » is « social ».
         if any(re.search(rf"\b{re.escape(fold(word))}(?:es|e|s|x)?\b", folded)

@@ -495,10 +495,16 @@ def test_the_sector_named_in_the_employer_description_is_taken():
 
 
 @pytest.mark.parametrize(("answer", "sector"), [("l'action sociale", "sanitaire_social"), ("des hôtels", "hotellerie_restauration"),
-                                                ("on a des besoins partout", None), ("le bâtiment", "btp")])
+                                                ("on a des besoins partout", None), ("le bâtiment", "btp"),
+                                                ("Autre", "autre"), ("aucun de ceux-là", "autre")])
 def test_sector_words_are_whole_words(answer, sector):
     result, _, _ = validate(EMPLOYER, "sector", answer)
     assert result == {"sector": sector}
+
+
+def test_a_sector_not_recognised_is_told_how_to_choose_another():
+    result, messages, _ = validate(EMPLOYER, "sector", "garage automobile")
+    assert result == {"sector": None} and "répondez « autre »" in messages[0]
 
 
 def test_the_employer_check_reuses_what_its_opening_message_says():
