@@ -118,16 +118,19 @@ def stated_value(message: dict, entity: str) -> str | None:
     return value
 
 
+# The actions that may end with the offer of a check (actions/offers.py), which a « oui » then opens.
+OFFERING_ACTIONS = {"action_offer_checks", "action_answer_faq"}
+
+
 def opening_message(tracker: Tracker) -> dict | None:
     """When a form opens: the message whose answers it may reuse. That is the opening message itself
-    ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to the offer of action_offer_checks or
-    action_answer_faq, the message that got the offer. None once the form has asked a question."""
+    ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to an offer, the message that got it. None once the form has asked a question."""
     if tracker.get_slot("requested_slot") is not None:
         return None
     intent = latest_intent(tracker)
     if intent in OPENING_INTENTS:
         return tracker.latest_message
-    if intent != "affirm" or not asked_just_before(tracker, {"action_offer_checks", "action_answer_faq"}):
+    if intent != "affirm" or not asked_just_before(tracker, OFFERING_ACTIONS):
         return None
     return previous_message(tracker)
 

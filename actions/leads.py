@@ -17,7 +17,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
 from actions.fallback import ActionClarify
-from actions.forms import FORM_SLOTS, asked_just_before, describe, latest_intent, unsure_leaving, upper_first
+from actions.forms import (
+    FORM_SLOTS,
+    OFFERING_ACTIONS,
+    asked_just_before,
+    describe,
+    latest_intent,
+    unsure_leaving,
+    upper_first,
+)
 from actions.offers import OFFERS, PENDING_ANSWERS
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
@@ -177,7 +185,7 @@ class ActionResetForms(Action):
             # perhaps, leave the conversation history too.
             return forget_conversation() + [SlotSet("requested_slot", None)]
         if latest_intent(tracker) == "affirm" and tracker.get_slot("awaiting") in OFFERS \
-                and not asked_just_before(tracker, {"action_offer_checks"}):
+                and not asked_just_before(tracker, OFFERING_ACTIONS):
             # This "oui" answers what was said since the offer ("Avez-vous une autre question ?"), not the offer:
             # no check starts (the listen replaces the form that the rule predicts).
             dispatcher.utter_message(response="utter_ok")

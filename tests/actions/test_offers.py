@@ -100,11 +100,12 @@ def test_a_faq_answer_after_the_offer_closes_it_but_not_a_pending_consent():
     assert answer("consent_candidate") == [] and answer(None) == []
 
 
-def test_a_yes_to_what_was_said_after_the_offer_starts_no_check():
+@pytest.mark.parametrize("offering_action", ["action_offer_checks", "action_answer_faq"])
+def test_a_yes_to_what_was_said_after_the_offer_starts_no_check(offering_action):
     from actions.leads import ActionResetForms
 
     def reset(*between):
-        events = [{"event": "user", "text": "j'ai 45 ans"}, {"event": "action", "name": "action_offer_checks"},
+        events = [{"event": "user", "text": "j'ai 45 ans"}, {"event": "action", "name": offering_action},
                   *between, {"event": "user", "text": "oui"}]
         tracker = make_tracker(text="oui", intent="affirm", slots={"awaiting": "offer_prescreen"}, events=events)
         dispatcher = CollectingDispatcher()
