@@ -280,6 +280,7 @@ class SharedQuestions:
     """What both forms share (a mixin, so rasa-sdk does not register it as an action of its own)."""
 
     sector_asked_before_target = False
+    asks_hires = False
 
     async def get_validation_events(self, dispatcher, tracker: Tracker, domain) -> list[dict[str, Any]]:
         """Validate answers only. When a form starts, Rasa hands every slot set since the user's message to the
@@ -368,6 +369,12 @@ class SharedQuestions:
             dispatcher.utter_message(text=f"C'est noté pour le lieu : {describe('department', place)}. "
                                           "Il me faut encore le métier ou le diplôme visé.")
             return {"target": None, "department": place}
+        hires = hires_in(text) if self.asks_hires else None
+        if hires and 1 <= hires <= MAX_HIRES and not matches:
+            # "2 personnes" at the job question: the number of hires, which is then not asked again.
+            dispatcher.utter_message(text=f"C'est noté : {describe('hires', hires)}. Il me faut encore le métier ou "
+                                          "le diplôme visé.")
+            return {"target": None, "hires": hires}
         # A name of a job can be kept; a sentence, a question, a button payload or a number ("2", a phone number)
         # cannot.
         asks = asks_something(text)
@@ -578,6 +585,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
 @apologise_on_error
 class ValidateEmployerForm(SharedQuestions, FormValidationAction):
     sector_asked_before_target = True
+    asks_hires = True
 
     def name(self) -> str:
         return "validate_employer_form"

@@ -257,6 +257,15 @@ def test_a_yes_a_no_or_a_stale_button_at_the_target_question_is_not_searched_for
     assert result == {"target": None} and messages[0].startswith("Indiquez le nom du métier ou du diplôme visé")
 
 
+@pytest.mark.parametrize("said", ["2 personnes", "on veut recruter trois personnes"])
+def test_a_number_of_hires_said_at_the_job_question_is_kept_and_the_job_asked_again(said):
+    result, messages, _ = validate(EMPLOYER, "target", said)
+    assert result == {"target": None, "hires": 2 if said[0] == "2" else 3}
+    assert "recrutements. Il me faut encore le métier" in messages[0]
+    result, _, _ = validate(PRESCREEN, "target", said)  # a candidate is asked no number of hires
+    assert "hires" not in result
+
+
 def test_dont_know_leads_to_sectors_then_to_certifications_of_the_sector():
     result, _, raw = validate(PRESCREEN, "target", "je ne sais pas", intent="dont_know")
     assert result == {"target": None}
