@@ -23,6 +23,7 @@ from actions.parsing import (
     hires_in,
     is_a_bare_age_follow_up,
     is_a_duration,
+    looks_like_a_contact,
     parse_age,
     parse_contact,
     parse_first_name,
@@ -537,7 +538,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
     def extract_contact_preference(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         # « 06 12 34 56 78 », often read as out of scope, answers the question too (validate_contact_preference)
         return self.answer_for("contact_preference", tracker,
-                               lambda text, t: _contact_choice(text) or parse_contact(text))
+                               lambda text, t: _contact_choice(text) or parse_contact(text) or looks_like_a_contact(text) or None)
 
     def validate_contact_preference(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         text = str(value or "")
@@ -553,7 +554,9 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         return {"contact_preference": choice}
 
     def extract_contact_value(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        return self.answer_for("contact_value", tracker, lambda text, t: parse_contact(text))
+        # « sofia@ »: an address mistyped gets how to write it (validate_contact_value), not « hors sujet »
+        return self.answer_for("contact_value", tracker,
+                               lambda text, t: parse_contact(text) or looks_like_a_contact(text) or None)
 
     def validate_contact_value(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         given = parse_contact(str(value or ""))

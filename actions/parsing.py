@@ -201,6 +201,12 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
+def looks_like_a_contact(text: str) -> bool:
+    """« sofia@ », « 06 12 34 »: an address or number mistyped, which the contact questions answer with how to
+    write it, rather than as a message out of scope."""
+    return "@" in text or sum(ch.isdigit() for ch in text) >= 6
+
+
 def parse_contact(text: str) -> tuple[str, str] | None:
     """("email", address) or ("phone", number) when the answer holds one."""
     email = EMAIL.search(text or "")

@@ -310,6 +310,15 @@ def test_a_number_or_address_given_at_the_contact_question_answers_it_whatever_t
     assert values == {"contact_preference": given[0], "contact_value": given[1]}
 
 
+def test_an_address_mistyped_at_the_contact_question_is_told_how_to_write_it_whatever_the_nlu_read():
+    slots = {"age": 30, "situation": "job_seeker", "target": "RNCP35830", "department": "31",
+             "contact_preference": "email", "requested_slot": "contact_value", "contact_value": None}
+    events = [{"event": "slot", "name": "requested_slot", "value": "contact_value"}, {"event": "user", "text": "sofia@"}]
+    result, messages = run_form(PRESCREEN, events, slots, "sofia@", intent="out_of_scope")
+    assert any(e["name"] == "contact_value" and e["value"] is None for e in result)
+    assert "Je n'ai pas reconnu une adresse e-mail" in messages[0]
+
+
 def test_a_contact_choice_not_understood_says_which_answers_are_expected():
     result, messages, _ = validate(PRESCREEN, "contact_preference", "oui")
     assert result == {"contact_preference": None} and "« ici », « téléphone » ou « e-mail »" in messages[0]
