@@ -110,4 +110,3 @@ def offer_prescreen_after_answer(dispatcher: CollectingDispatcher, tracker: Trac
         buttons=[{"title": GUESS_LABELS["start_prescreen"], "payload": start_payload("start_prescreen", candidate)},
                  MENU_BUTTON])
     return [] if tracker.get_slot("awaiting") in PENDING_ANSWERS else [SlotSet("awaiting", "offer_prescreen")]
-

@@ -125,7 +125,7 @@ def test_a_yes_to_another_question_is_not_a_consent_the_question_is_asked_again(
     monkeypatch.setenv("VAE_TODAY", "2025-06-01")
     slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")
     # "merci" -> "Avec plaisir ! Avez-vous une autre question ?" -> "oui", the consent question still open
-    events, text, messages = run(ActionStoreLead(), slots, events=said_yes_after("utter_thanks", "action_listen"))
+    events, text, messages = run(ActionStoreLead(), slots, events=said_yes_after("action_thanks", "action_listen"))
     assert count(database, Person) == count(database, Consent) == count(database, Lead) == 0
     assert "je vous repose la question" in text and "Êtes-vous d'accord ?" in text
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]

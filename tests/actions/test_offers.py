@@ -113,7 +113,7 @@ def test_a_yes_to_what_was_said_after_the_offer_starts_no_check(offering_action)
         return [e for e in result if e["event"] == "followup"], dispatcher.messages
 
     assert reset() == ([], [])  # the yes answers the offer: the rule opens the form
-    followup, messages = reset({"event": "user", "text": "merci"}, {"event": "action", "name": "utter_thanks"})
+    followup, messages = reset({"event": "user", "text": "merci"}, {"event": "action", "name": "action_thanks"})
     assert [e["name"] for e in followup] == ["action_listen"] and messages[0]["response"] == "utter_ok"
 
 
