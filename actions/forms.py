@@ -234,6 +234,17 @@ def unsure_leaving(tracker: Tracker) -> bool:
     return latest_intent(tracker) in LEAVING_INTENTS and intent_confidence(tracker) < SURE_ENOUGH_TO_LEAVE
 
 
+STARTING_INTENTS = {"start_prescreen", "employer_check"}
+
+
+def unsure_start(tracker: Tracker) -> bool:
+    """Whether a question outside any check was read, without much confidence, as the wish to start one
+    (« est-ce qu'on peut être à temps partiel » as start_prescreen at 0.29). Inside a check, such a reading is an
+    answer (`unsure_leaving`) and the rules that switch checks are not reached."""
+    return latest_intent(tracker) in STARTING_INTENTS and intent_confidence(tracker) < SURE_ENOUGH_TO_LEAVE \
+        and asks_something(tracker.latest_message.get("text") or "") and not tracker.active_loop_name
+
+
 def corrects_age(tracker: Tracker) -> bool:
     """Whether the latest message changes the age given earlier while another question is asked ("en fait j'ai
     40 ans"). A bare number answers that question ("75" for the department): only a message that says it is an

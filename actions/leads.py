@@ -24,6 +24,7 @@ from actions.forms import (
     describe,
     latest_intent,
     unsure_leaving,
+    unsure_start,
     upper_first,
 )
 from actions.offers import OFFERS, PENDING_ANSWERS
@@ -177,7 +178,12 @@ class ActionResetForms(Action):
     def name(self) -> str:
         return "action_reset_forms"
 
-    def run(self, dispatcher, tracker, domain):
+    async def run(self, dispatcher, tracker, domain):
+        if unsure_start(tracker):
+            # « est-ce qu'on peut être à temps partiel » read as start_prescreen at 0.29: a question, not a wish to
+            # start a check. The NLU's best guesses instead of a first question; nothing is reset.
+            await ActionClarify().run(dispatcher, tracker, domain)
+            return [FollowupAction("action_listen")]
         # requested_slot too: a stale one would make the next form read its opening message as an answer.
         resets = [SlotSet(slot, None) for slot in FORM_SLOTS + ["awaiting", "requested_slot"]]
         if latest_intent(tracker) in ("stop", "goodbye"):

@@ -223,3 +223,26 @@ def test_yes_to_the_offer_after_an_answer_opens_the_prescreen_with_the_age_said(
                                 "affirm")
     assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {"age": 52}
     assert messages[0].startswith("Je reprends ce que vous m'avez indiqué : 52 ans")
+
+
+@pytest.mark.parametrize(("text", "confidence", "starts"), [
+    ("est-ce qu'on peut être à temps partiel ?", 0.29, False),  # a question read as start_prescreen, unsure
+    ("est-ce que je suis éligible ?", 0.93, True),
+    ("je veux voir si ça marche pour moi", 0.41, True),  # unsure, but no question: the check starts
+])
+def test_an_unsure_question_read_as_starting_a_check_gets_the_best_guesses_instead(text, confidence, starts):
+    from actions.leads import ActionResetForms
+
+    ranking = [{"name": "start_prescreen", "confidence": confidence}, {"name": "faq_working_time", "confidence": 0.2}]
+    tracker = make_tracker(text=text, intent="start_prescreen", confidence=confidence, ranking=ranking,
+                           slots={"awaiting": "consent_candidate"})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
+    if starts:
+        assert dispatcher.messages == [] and {"name": "awaiting", "value": None} in [
+            {k: e.get(k) for k in ("name", "value")} for e in events]
+    else:
+        [message] = dispatcher.messages
+        assert "pas sûr d'avoir compris" in message["text"]
+        assert [b["payload"] for b in message["buttons"]] == ["/start_prescreen", "/faq_working_time", "/help"]
+        assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]  # nothing reset
