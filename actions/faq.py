@@ -54,6 +54,13 @@ MONEY = re.compile(r"\b(?:montants?|euros?|frais|budget|somme|argent|financement
 EMPLOYER_SIDE = re.compile(r"\bpour (?:nous|l entreprise|l employeur|notre \w+|mon entreprise|ma boite|"
                            r"ma structure|la structure)\b|\bnous (?:coute|coutera|revient|reviendra)\b")
 
+# « à qui s'adresse ce parcours ? » read as how to apply, « dans quels métiers ça se pratique ? » as the experience
+# needed: who the scheme is for, and its jobs, are asked in these words whatever else the question says.
+PUBLIC_ASKED = re.compile(r"\b(?:a qui s adresse|pour qui est|qui peut (?:en )?(?:beneficier|profiter))\b")
+NOT_THE_PUBLIC = re.compile(r"\b(?:employeurs?|entreprises?|structures?|porteurs?|organismes?)\b")
+JOBS_ASKED = re.compile(r"\b(?:quels?|dans quels?) (?:metiers|secteurs|domaines)\b")
+JOB_TOPICS = {"sectors", "certifications", "employers_allowed", "public_employers"}
+
 
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     folded = fold(text)
@@ -63,6 +70,10 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "funding_subcaps"
     if topic_id == "funding" and EMPLOYER_SIDE.search(folded.replace("'", " ")):
         return "employer_cost"
+    if PUBLIC_ASKED.search(folded.replace("'", " ")) and not NOT_THE_PUBLIC.search(folded):
+        return "public_age"
+    if JOBS_ASKED.search(folded) and topic_id not in JOB_TOPICS:
+        return "sectors"
     return topic_id
 
 

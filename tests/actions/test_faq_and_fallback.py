@@ -126,6 +126,18 @@ def test_a_funding_question_asked_for_the_employer_gets_the_employer_cost(text, 
     assert ("gratuit" in message["text"]) is not employer_side
 
 
+@pytest.mark.parametrize(("text", "intent", "expected"), [
+    ("à qui s'adresse ce parcours ?", "faq_individual_apply", "16 ans révolus"),
+    ("pour qui est ce dispositif ?", "faq_goal", "16 ans révolus"),
+    ("quels employeurs peuvent en bénéficier ?", "faq_employers_allowed", "Seuls les employeurs de droit privé"),
+    ("dans quels métiers ça se pratique", "faq_experience", "difficultés particulières de recrutement"),
+    ("quels métiers peut-on viser ?", "faq_certifications", "RNCP"),
+])
+def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_read(text, intent, expected):
+    [message] = run_text(ActionAnswerFaq(), intent, text)
+    assert expected in message["text"]
+
+
 def test_unknown_intent_gets_the_clarification_not_a_crash():
     [message] = run(ActionAnswerFaq(), "faq_does_not_exist")
     assert "pas sûr d'avoir compris" in message["text"]
