@@ -1,5 +1,4 @@
-"""When the NLU is unsure: offer its two best guesses as buttons, and a human contact after two misses; and a
-message out of scope during a check that answers the question all the same."""
+"""When the NLU is unsure: offer its two best guesses as buttons, and a human contact after two misses."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FAQ_PREFIX, answered_with_definition
-from actions.forms import ValidateEmployerForm, ValidatePrescreenForm, answered_with_salary_follow_up
+from actions.forms import answered_with_salary_follow_up
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
@@ -77,29 +76,3 @@ class ActionClarify(Action):
         text += " Choisissez l'un de ces sujets, ou reformulez votre question." if guesses else " Pouvez-vous reformuler ?"
         dispatcher.utter_message(text=text, buttons=guesses + [MENU_BUTTON])
         return []
-
-
-FORM_VALIDATIONS = {"prescreen_form": ValidatePrescreenForm, "employer_form": ValidateEmployerForm}
-
-
-def answers_the_question(tracker: Tracker, domain: dict) -> bool:
-    """Whether the active form reads the latest message as the answer to the question it asked."""
-    validation = FORM_VALIDATIONS.get(tracker.active_loop_name)
-    slot = tracker.get_slot("requested_slot")
-    extract = getattr(validation(), f"extract_{slot}", None) if validation and slot else None
-    return extract is not None and extract(CollectingDispatcher(), tracker, domain).get(slot) is not None
-
-
-@apologise_on_error
-class ActionOutOfScope(Action):
-    """The NLU reads « 06 12 34 56 78 » or « sofia@ » as out of scope; at the contact question the form takes it as
-    the answer (or says how to write it), and « Je ne peux pas vous aider sur ce sujet » would contradict that."""
-
-    def name(self) -> str:
-        return "action_out_of_scope"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        if not answers_the_question(tracker, domain):
-            dispatcher.utter_message(response="utter_out_of_scope")
-        return []
-

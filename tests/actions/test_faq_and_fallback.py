@@ -233,21 +233,3 @@ def test_what_a_geiq_is_is_not_taken_for_an_employer_describing_itself():
     assert "groupement d'employeurs pour l'insertion" in definition[0]["text"]
     offer = run_text(ActionOfferChecks(), "inform", "nous sommes un GEIQ dans le Nord", [geiq])
     assert "votre structure peut recruter" in offer[0]["text"]
-
-
-@pytest.mark.parametrize(("requested_slot", "slots", "text", "silent"), [
-    ("contact_preference", {}, "06 12 34 56 78", True),  # the form takes the number as the choice and the value
-    ("contact_value", {"contact_preference": "email"}, "sofia@", True),  # the form says how to write it
-    ("contact_value", {"contact_preference": "email"}, "quel temps fait-il ?", False),
-    ("age", {}, "donne-moi une recette de crêpes", False),
-])
-def test_out_of_scope_during_a_check_is_said_only_when_the_form_does_not_take_the_message(
-        requested_slot, slots, text, silent):
-    from actions.fallback import ActionOutOfScope
-
-    base = make_tracker(text=text, intent="out_of_scope", slots={**slots, "requested_slot": requested_slot})
-    tracker = Tracker(base.sender_id, base.slots, base.latest_message, [], False, None, {"name": "prescreen_form"},
-                      "action_listen")
-    dispatcher = CollectingDispatcher()
-    assert asyncio.run(ActionOutOfScope().run(dispatcher, tracker, {})) == []
-    assert [m.get("response") for m in dispatcher.messages] == ([] if silent else ["utter_out_of_scope"])

@@ -137,6 +137,14 @@ def test_bad_answers_are_asked_again(live_stack):
     assert "situation" in talk(live_stack, sender, "dix-sept ans").lower()
 
 
+def test_a_mistyped_address_is_told_how_to_write_it_not_called_out_of_scope(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, *candidate_answers()[:5], "par e-mail")
+    text = talk(live_stack, sender, "sofia@")
+    assert "Je n'ai pas reconnu une adresse e-mail" in text and "Je ne peux pas vous aider" not in text
+    assert "quel prénom" in talk(live_stack, sender, "sofia@example.org")
+
+
 def test_a_city_given_at_the_job_question_is_kept_as_the_department_which_is_not_asked_again(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34", '/inform{"situation":"job_seeker"}')
