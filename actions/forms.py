@@ -120,7 +120,7 @@ def stated_value(message: dict, entity: str) -> str | None:
 
 
 # The actions that may end with the offer of a check (actions/offers.py), which a « oui » then opens.
-OFFERING_ACTIONS = {"action_offer_checks", "action_answer_faq"}
+OFFERING_ACTIONS = {"action_offer_checks", "action_answer_faq", "action_greet"}
 
 
 def opening_message(tracker: Tracker) -> dict | None:

@@ -62,11 +62,12 @@ def test_an_offer_does_not_take_the_yes_of_a_consent_question_still_open():
     assert message["buttons"][0]["payload"] == '/start_prescreen{"age":"45"}'
 
 
-def test_yes_to_the_offer_opens_the_prescreen_with_what_the_offered_message_said():
+@pytest.mark.parametrize(("intent", "offering_action"), [("inform", "action_offer_checks"), ("greet", "action_greet")])
+def test_yes_to_the_offer_opens_the_prescreen_with_what_the_offered_message_said(intent, offering_action):
     said = {"event": "user", "text": "j'ai 45 ans et je suis au RSA",
-            "parse_data": {"intent": {"name": "inform"},
+            "parse_data": {"intent": {"name": intent},
                            "entities": [entity("age", "45"), entity("situation", "job_seeker")]}}
-    offered = {"event": "action", "name": "action_offer_checks"}
+    offered = {"event": "action", "name": offering_action}
     yes = {"event": "user", "text": "oui", "parse_data": {"intent": {"name": "affirm"}, "entities": []}}
     reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
     slots = {name: None for name in FORM_SLOTS}
@@ -100,7 +101,7 @@ def test_a_faq_answer_after_the_offer_closes_it_but_not_a_pending_consent():
     assert answer("consent_candidate") == [] and answer(None) == []
 
 
-@pytest.mark.parametrize("offering_action", ["action_offer_checks", "action_answer_faq"])
+@pytest.mark.parametrize("offering_action", ["action_offer_checks", "action_answer_faq", "action_greet"])
 def test_a_yes_to_what_was_said_after_the_offer_starts_no_check(offering_action):
     from actions.leads import ActionResetForms
 

@@ -112,6 +112,14 @@ def test_what_a_candidate_says_outside_any_question_opens_a_prescreen_that_does_
     assert "SMIC" in talk(live_stack, sender, "/faq_salary")  # and the conversation goes on
 
 
+def test_a_greeting_that_describes_a_structure_gets_the_offer_and_a_yes_opens_the_employer_check(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    text = talk(live_stack, sender, "bonjour, nous sommes une association du Rhône")
+    assert "votre structure peut recruter" in text
+    text = talk(live_stack, sender, "oui")
+    assert "Je reprends ce que vous m'avez indiqué : association" in text and "Rhône (69)" in text
+
+
 def test_a_question_about_oneself_is_answered_then_a_yes_opens_the_prescreen_with_what_was_said(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     text = talk(live_stack, sender, "j'ai 52 ans, c'est possible pour moi ?")
