@@ -119,13 +119,16 @@ def stated_value(message: dict, entity: str) -> str | None:
     return value
 
 
-# The actions that may end with the offer of a check (actions/offers.py), which a « oui » then opens.
+# The actions that may end with the offer of a check (actions/offers.py), which a « oui » then opens, and the
+# values of `awaiting` that they set.
 OFFERING_ACTIONS = {"action_offer_checks", "action_answer_faq", "action_greet"}
+OFFERS = {"offer_prescreen", "offer_employer_check"}
 
 
 def opening_message(tracker: Tracker) -> dict | None:
     """When a form opens: the message whose answers it may reuse. That is the opening message itself
-    ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to an offer, the message that got it. None once the form has asked a question."""
+    ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to an offer, the messages that got it
+    (`offered_message`). None once the form has asked a question."""
     if tracker.get_slot("requested_slot") is not None:
         return None
     intent = latest_intent(tracker)
@@ -133,7 +136,26 @@ def opening_message(tracker: Tracker) -> dict | None:
         return tracker.latest_message
     if intent != "affirm" or not asked_just_before(tracker, OFFERING_ACTIONS):
         return None
-    return previous_message(tracker)
+    return offered_message(tracker)
+
+
+def offered_message(tracker: Tracker) -> dict:
+    """The message that got the offer a « oui » answers, merged with the earlier ones that got the same offer in
+    a row: « nous sommes un ehpad » (offer), « entreprise privée » (the offer again), « oui » reuses both, the
+    later message winning where both say the same thing."""
+    users = user_positions(tracker)
+    messages, offer = [], None
+    for start, end in reversed(list(zip(users[:-1], users[1:], strict=True))):
+        offered = [event.get("value") for event in tracker.events[start:end]
+                   if event.get("event") == "slot" and event.get("name") == "awaiting"]
+        if not offered or offered[-1] not in OFFERS or offer not in (None, offered[-1]):
+            break
+        offer = offered[-1]
+        messages.append(tracker.events[start].get("parse_data") or {})
+    if len(messages) <= 1:
+        return previous_message(tracker)
+    return {"text": " ; ".join(m.get("text") or "" for m in reversed(messages)),
+            "entities": [entity for m in messages for entity in m.get("entities") or []]}
 
 
 def stated_age(tracker: Tracker) -> int | None:

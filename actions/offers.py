@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answered_with_definition
 from actions.fallback import GUESS_LABELS
-from actions.forms import answered_with_salary_follow_up, stated_age, stated_value
+from actions.forms import OFFERS, answered_with_salary_follow_up, stated_age, stated_value
 from actions.parsing import names_this_age, says_it_is_an_employer, speaks_of_oneself
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
@@ -21,7 +21,6 @@ CANDIDATE_ENTITIES = ["age", "situation", "certification", "department"]
 EMPLOYER_ENTITIES = ["employer_kind", "sector", "certification", "department"]
 # Questions whose "oui" must not be taken by an offer made after them (see `awaiting` in domain.yml).
 PENDING_ANSWERS = {"consent_candidate", "consent_employer", "delete_confirmation"}
-OFFERS = {"offer_prescreen", "offer_employer_check"}  # the values of `awaiting` this action sets
 
 
 def said(tracker: Tracker, names: list[str]) -> dict[str, str]:

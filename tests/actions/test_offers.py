@@ -6,7 +6,7 @@ import json
 import pytest
 from action_testlib import entity, make_tracker
 from rasa_sdk.executor import CollectingDispatcher
-from test_forms import PRESCREEN, emptied, opening, run_form
+from test_forms import EMPLOYER, PRESCREEN, emptied, opening, run_form
 
 from actions.forms import FORM_SLOTS
 from actions.offers import ActionOfferChecks
@@ -247,3 +247,28 @@ def test_an_unsure_question_read_as_starting_a_check_gets_the_best_guesses_inste
         assert "pas sûr d'avoir compris" in message["text"]
         assert [b["payload"] for b in message["buttons"]] == ["/start_prescreen", "/faq_working_time", "/help"]
         assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]  # nothing reset
+
+
+def test_yes_after_the_same_offer_made_twice_reuses_both_messages_the_later_winning():
+    def said(text, intent, *entities):
+        return {"event": "user", "text": text, "parse_data": {"text": text, "intent": {"name": intent},
+                                                               "entities": list(entities)}}
+
+    def offered(action, offer):
+        return [{"event": "action", "name": action}, {"event": "slot", "name": "awaiting", "value": offer}]
+
+    yes = said("oui", "affirm")
+    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+    slots = {name: None for name in FORM_SLOTS}
+    ehpad = [said("nous sommes un ehpad dans le Var", "greet", entity("sector", "sanitaire_social"),
+                  entity("department", "Var")), *offered("action_greet", "offer_employer_check")]
+    private = [said("entreprise privée, dans le Nord", "inform", entity("employer_kind", "private"),
+                    entity("department", "Nord")), *offered("action_offer_checks", "offer_employer_check")]
+    result, _ = run_form(EMPLOYER, [*ehpad, *private, yes, *reset], slots, "oui", "affirm")
+    assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {
+        "employer_kind": "private", "sector": "sanitaire_social", "department": "59"}
+    # An offer of the other check in between: only what got the offer answered is reused.
+    thirty = [said("j'ai 30 ans", "inform", entity("age", "30")), *offered("action_offer_checks", "offer_prescreen")]
+    result, _ = run_form(EMPLOYER, [*ehpad, *thirty, *private, yes, *reset], slots, "oui", "affirm")
+    assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {
+        "employer_kind": "private", "department": "59"}
