@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import answered_with_definition
 from actions.fallback import GUESS_LABELS
 from actions.forms import OFFERS, answered_with_salary_follow_up, stated_age, stated_value
-from actions.parsing import names_this_age, says_it_is_an_employer, speaks_of_oneself
+from actions.parsing import hires_in, names_this_age, says_it_is_an_employer, speaks_of_oneself
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
@@ -59,15 +59,18 @@ class ActionOfferChecks(Action):
         employer_button = {"title": GUESS_LABELS["employer_check"],
                            "payload": start_payload("employer_check", employer)}
         # A sector alone says nothing of who is speaking ("je voudrais travailler dans la restauration").
-        speaks_as_employer = "employer_kind" in employer or says_it_is_an_employer(tracker.latest_message.get("text")) \
-            or (tracker.get_slot("awaiting") == "offer_employer_check" and employer)  # « associatif », then « aide-soignant »
+        text = tracker.latest_message.get("text") or ""
+        # After the employer check's offer, a job, a place or a number of hires keeps that side (« associatif », then
+        # « aide-soignant », then « 2 personnes »).
+        speaks_as_employer = "employer_kind" in employer or says_it_is_an_employer(text) \
+            or (tracker.get_slot("awaiting") == "offer_employer_check" and (employer or hires_in(text)))
         if speaks_as_employer and not {"age", "situation"} & set(candidate):
             text = ("Merci pour ces précisions. En quelques questions, je peux vérifier avec vous si votre structure "
                     "peut recruter en VAE inversée. Voulez-vous commencer ?")
             buttons, offered = [employer_button, candidate_button], "offer_employer_check"
         elif candidate:
-            knowledge, text_said = load_knowledge(), tracker.latest_message.get("text") or ""
-            age_check = knowledge.age_check(age) if age is not None and names_this_age(text_said, age) else None
+            knowledge = load_knowledge()
+            age_check = knowledge.age_check(age) if age is not None and names_this_age(text, age) else None
             if age_check is not None and age_check.status == "fail":
                 # Under the minimum age a check can only end the same way: say so, and offer the questions.
                 dispatcher.utter_message(text=f"{age_check.message} Je reste à votre disposition pour toute "

@@ -177,6 +177,10 @@ def test_after_the_employer_check_was_offered_a_job_or_place_keeps_the_employer_
     assert "un parcours de VAE inversée vous est accessible" in message["text"]
     message = offer(entity("certification", "aide-soignant"), expect_awaiting="offer_prescreen", text="aide-soignant")
     assert "un parcours de VAE inversée vous est accessible" in message["text"]
+    # A number of hires (no entity for it) keeps that side too, and only after that offer.
+    message = offer(awaiting="offer_employer_check", expect_awaiting="offer_employer_check", text="2 personnes")
+    assert "votre structure peut recruter" in message["text"]
+    assert offer(expect_awaiting=None, text="2 personnes")["text"].startswith("Que souhaitez-vous faire ?")
 
 
 def answer_faq(text, intent, *entities, active_loop=None):
