@@ -127,24 +127,35 @@ OFFERS = {"offer_prescreen", "offer_employer_check"}
 
 def opening_message(tracker: Tracker) -> dict | None:
     """When a form opens: the message whose answers it may reuse. That is the opening message itself
-    ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to an offer, the messages that got it
-    (`offered_message`). None once the form has asked a question."""
+    ("je veux vérifier, j'ai 45 ans"), or, when the person said yes to an offer or answered it with a detail of the
+    check, the messages that got it (`offered_message`). None once the form has asked a question."""
     if tracker.get_slot("requested_slot") is not None:
         return None
     intent = latest_intent(tracker)
     if intent in OPENING_INTENTS:
         return tracker.latest_message
+    if started_by_an_offer(tracker):
+        return offered_message(tracker, with_latest=True)
     if intent != "affirm" or not asked_just_before(tracker, OFFERING_ACTIONS):
         return None
     return offered_message(tracker)
 
 
-def offered_message(tracker: Tracker) -> dict:
-    """The message that got the offer a « oui » answers, merged with the earlier ones that got the same offer in
-    a row: « nous sommes un ehpad » (offer), « entreprise privée » (the offer again), « oui » reuses both, the
-    later message winning where both say the same thing."""
+def started_by_an_offer(tracker: Tracker) -> bool:
+    """Whether action_offer_checks started the form in this turn (the offer answered with a detail of the
+    check, « entreprise privée »: actions/offers.py)."""
     users = user_positions(tracker)
-    messages, offer = [], None
+    return bool(users) and any(event.get("event") == "action" and event.get("name") == "action_offer_checks"
+                               for event in tracker.events[users[-1]:])
+
+
+def offered_message(tracker: Tracker, with_latest: bool = False) -> dict:
+    """The message that got the offer a « oui » answers, merged with the earlier ones that got the same offer in
+    a row (and with the latest message, when it answered the offer with a detail): « nous sommes un ehpad »
+    (offer), « entreprise privée » (the offer again), « oui » reuses both, the later message winning where both
+    say the same thing."""
+    users = user_positions(tracker)
+    messages, offer = ([tracker.latest_message] if with_latest else []), None
     for start, end in reversed(list(zip(users[:-1], users[1:], strict=True))):
         offered = [event.get("value") for event in tracker.events[start:end]
                    if event.get("event") == "slot" and event.get("name") == "awaiting"]
@@ -152,8 +163,10 @@ def offered_message(tracker: Tracker) -> dict:
             break
         offer = offered[-1]
         messages.append(tracker.events[start].get("parse_data") or {})
-    if len(messages) <= 1:
+    if not messages:
         return previous_message(tracker)
+    if len(messages) == 1:
+        return messages[0]
     return {"text": " ; ".join(m.get("text") or "" for m in reversed(messages)),
             "entities": [entity for m in messages for entity in m.get("entities") or []]}
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answered_with_definition
 from actions.fallback import GUESS_LABELS
-from actions.forms import OFFERS, answered_with_salary_follow_up, stated_age, stated_value
+from actions.forms import FORM_SLOTS, OFFERS, answered_with_salary_follow_up, stated_age, stated_value
 from actions.parsing import hires_in, names_this_age, says_it_is_an_employer, speaks_of_oneself
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
@@ -59,18 +59,18 @@ class ActionOfferChecks(Action):
         employer_button = {"title": GUESS_LABELS["employer_check"],
                            "payload": start_payload("employer_check", employer)}
         # A sector alone says nothing of who is speaking ("je voudrais travailler dans la restauration").
-        text = tracker.latest_message.get("text") or ""
+        message_text = tracker.latest_message.get("text") or ""
         # After the employer check's offer, a job, a place or a number of hires keeps that side (« associatif », then
         # « aide-soignant », then « 2 personnes »).
-        speaks_as_employer = "employer_kind" in employer or says_it_is_an_employer(text) \
-            or (tracker.get_slot("awaiting") == "offer_employer_check" and (employer or hires_in(text)))
+        speaks_as_employer = "employer_kind" in employer or says_it_is_an_employer(message_text) \
+            or (tracker.get_slot("awaiting") == "offer_employer_check" and (employer or hires_in(message_text)))
         if speaks_as_employer and not {"age", "situation"} & set(candidate):
             text = ("Merci pour ces précisions. En quelques questions, je peux vérifier avec vous si votre structure "
                     "peut recruter en VAE inversée. Voulez-vous commencer ?")
             buttons, offered = [employer_button, candidate_button], "offer_employer_check"
         elif candidate:
             knowledge = load_knowledge()
-            age_check = knowledge.age_check(age) if age is not None and names_this_age(text, age) else None
+            age_check = knowledge.age_check(age) if age is not None and names_this_age(message_text, age) else None
             if age_check is not None and age_check.status == "fail":
                 # Under the minimum age a check can only end the same way: say so, and offer the questions.
                 dispatcher.utter_message(text=f"{age_check.message} Je reste à votre disposition pour toute "
@@ -88,6 +88,12 @@ class ActionOfferChecks(Action):
                     "accessible, vérifier si une structure peut recruter avec ce dispositif, ou répondre à vos "
                     "questions.")
             buttons, offered = [candidate_button, employer_button], None
+        if offered and tracker.get_slot("awaiting") == offered:
+            # « Voulez-vous commencer ? » answered with a detail of that check (« entreprise privée »): it starts,
+            # with everything said since the offer (forms.opening_message), instead of the same offer again.
+            form = "employer_form" if offered == "offer_employer_check" else "prescreen_form"
+            return [SlotSet(slot, None) for slot in FORM_SLOTS + ["awaiting", "requested_slot"]] \
+                + [FollowupAction(form)]
         dispatcher.utter_message(text=text, buttons=buttons + [MENU_BUTTON])
         if tracker.get_slot("awaiting") in PENDING_ANSWERS:
             return []  # a "oui" still answers the consent or deletion question asked before

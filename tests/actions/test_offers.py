@@ -165,21 +165,31 @@ def test_a_structure_describing_itself_is_offered_the_employer_check_with_its_se
     assert message["text"].startswith("Que souhaitez-vous faire ?")
 
 
-def test_after_the_employer_check_was_offered_a_job_or_place_keeps_the_employer_side():
-    # « associatif » got the employer check's offer; « aide-soignant » then got the candidate's.
-    message = offer(entity("certification", "aide-soignant"), awaiting="offer_employer_check",
-                    expect_awaiting="offer_employer_check", text="aide-soignant")
-    assert "votre structure peut recruter" in message["text"]
-    assert message["buttons"][0]["payload"] == '/employer_check{"certification":"aide-soignant"}'
-    # An age or a situation still speaks of a candidate; without that offer, a job is a candidate's.
+def answer_offer(text, *entities, awaiting):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text=text, entities=list(entities), slots={"awaiting": awaiting})
+    events = asyncio.run(ActionOfferChecks().run(dispatcher, tracker, {}))
+    return dispatcher.messages, [e["name"] for e in events if e["event"] == "followup"]
+
+
+@pytest.mark.parametrize(("text", "entities", "awaiting", "form"), [
+    # « associatif » got the employer check's offer: a job, a place, a number of hires answer it.
+    ("aide-soignant", [entity("certification", "aide-soignant")], "offer_employer_check", "employer_form"),
+    ("2 personnes", [], "offer_employer_check", "employer_form"),
+    ("dans le Var", [entity("department", "Var")], "offer_prescreen", "prescreen_form"),
+])
+def test_an_offer_answered_with_a_detail_of_its_check_starts_the_check(text, entities, awaiting, form):
+    messages, followups = answer_offer(text, *entities, awaiting=awaiting)
+    assert messages == [] and followups == [form]
+
+
+def test_an_age_or_situation_after_the_employer_offer_is_a_candidates_and_gets_the_other_offer():
     message = offer(entity("age", "30"), awaiting="offer_employer_check", expect_awaiting="offer_prescreen",
                     text="j'ai 30 ans")
     assert "un parcours de VAE inversée vous est accessible" in message["text"]
+    # Without an offer made before, a job is a candidate's, and a number of hires says nothing.
     message = offer(entity("certification", "aide-soignant"), expect_awaiting="offer_prescreen", text="aide-soignant")
     assert "un parcours de VAE inversée vous est accessible" in message["text"]
-    # A number of hires (no entity for it) keeps that side too, and only after that offer.
-    message = offer(awaiting="offer_employer_check", expect_awaiting="offer_employer_check", text="2 personnes")
-    assert "votre structure peut recruter" in message["text"]
     assert offer(expect_awaiting=None, text="2 personnes")["text"].startswith("Que souhaitez-vous faire ?")
 
 
@@ -276,3 +286,20 @@ def test_yes_after_the_same_offer_made_twice_reuses_both_messages_the_later_winn
     result, _ = run_form(EMPLOYER, [*ehpad, *thirty, *private, yes, *reset], slots, "oui", "affirm")
     assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {
         "employer_kind": "private", "department": "59"}
+
+
+def test_the_check_started_by_a_detail_reuses_it_and_what_got_the_offer():
+    ehpad = {"event": "user", "text": "nous sommes un ehpad",
+             "parse_data": {"text": "nous sommes un ehpad", "intent": {"name": "greet"},
+                            "entities": [entity("sector", "sanitaire_social")]}}
+    offered = [{"event": "action", "name": "action_greet"},
+               {"event": "slot", "name": "awaiting", "value": "offer_employer_check"}]
+    private = {"event": "user", "text": "entreprise privée", "parse_data": {
+        "text": "entreprise privée", "intent": {"name": "inform"}, "entities": [entity("employer_kind", "private")]}}
+    started = [{"event": "action", "name": "action_offer_checks"},
+               *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+    result, messages = run_form(EMPLOYER, [ehpad, *offered, private, *started], {name: None for name in FORM_SLOTS},
+                                "entreprise privée", entities=[entity("employer_kind", "private")])
+    assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {
+        "employer_kind": "private", "sector": "sanitaire_social"}
+    assert messages[0].startswith("Je reprends ce que vous m'avez indiqué : entreprise privée")

@@ -120,6 +120,15 @@ def test_a_greeting_that_describes_a_structure_gets_the_offer_and_a_yes_opens_th
     assert "Je reprends ce que vous m'avez indiqué : association" in text and "Rhône (69)" in text
 
 
+def test_an_offer_answered_with_a_detail_starts_the_check_with_everything_said(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    assert "votre structure peut recruter" in talk(live_stack, sender, '/inform{"employer_kind":"association"}')
+    text = talk(live_stack, sender, '/inform{"department":"Rhône"}')
+    assert "Je reprends ce que vous m'avez indiqué : association, Rhône (69)" in text
+    assert "Dans quel secteur recrutez-vous ?" in text and "Voulez-vous commencer" not in text
+    assert "Pour quel métier" in talk(live_stack, sender, "/inform{\"sector\":\"btp\"}")
+
+
 def test_a_question_about_oneself_is_answered_then_a_yes_opens_the_prescreen_with_what_was_said(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     text = talk(live_stack, sender, "j'ai 52 ans, c'est possible pour moi ?")
