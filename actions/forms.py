@@ -119,6 +119,11 @@ def stated_value(message: dict, entity: str) -> str | None:
     return value
 
 
+# What starting a check afresh empties: its answers, a pending yes/no, and requested_slot (a stale one would make
+# the next form read its opening message as an answer).
+FRESH_START_SLOTS = FORM_SLOTS + ["awaiting", "requested_slot"]
+
+
 # The actions that may end with the offer of a check (actions/offers.py), which a « oui » then opens, and the
 # values of `awaiting` that they set.
 OFFERING_ACTIONS = {"action_offer_checks", "action_answer_faq", "action_greet"}
@@ -584,7 +589,8 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
     def extract_contact_preference(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         # « 06 12 34 56 78 », often read as out of scope, answers the question too (validate_contact_preference)
         return self.answer_for("contact_preference", tracker,
-                               lambda text, t: _contact_choice(text) or parse_contact(text) or looks_like_a_contact(text) or None)
+                               lambda text, t: _contact_choice(text) or parse_contact(text)
+                               or looks_like_a_contact(text) or None)
 
     def validate_contact_preference(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         text = str(value or "")

@@ -19,6 +19,7 @@ from actions.db import channel_of, store
 from actions.fallback import ActionClarify
 from actions.forms import (
     FORM_SLOTS,
+    FRESH_START_SLOTS,
     OFFERING_ACTIONS,
     asked_just_before,
     describe,
@@ -184,8 +185,7 @@ class ActionResetForms(Action):
             # start a check. The NLU's best guesses instead of a first question; nothing is reset.
             await ActionClarify().run(dispatcher, tracker, domain)
             return [FollowupAction("action_listen")]
-        # requested_slot too: a stale one would make the next form read its opening message as an answer.
-        resets = [SlotSet(slot, None) for slot in FORM_SLOTS + ["awaiting", "requested_slot"]]
+        resets = [SlotSet(slot, None) for slot in FRESH_START_SLOTS]
         if latest_intent(tracker) in ("stop", "goodbye"):
             # The person leaves a form ("j'arrête ici et je n'enregistre rien"): their answers, a phone number
             # perhaps, leave the conversation history too.

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answered_with_definition
 from actions.fallback import GUESS_LABELS
-from actions.forms import FORM_SLOTS, OFFERS, answered_with_salary_follow_up, stated_age, stated_value
+from actions.forms import FRESH_START_SLOTS, OFFERS, answered_with_salary_follow_up, stated_age, stated_value
 from actions.parsing import hires_in, names_this_age, says_it_is_an_employer, speaks_of_oneself
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
@@ -92,8 +92,7 @@ class ActionOfferChecks(Action):
             # « Voulez-vous commencer ? » answered with a detail of that check (« entreprise privée »): it starts,
             # with everything said since the offer (forms.opening_message), instead of the same offer again.
             form = "employer_form" if offered == "offer_employer_check" else "prescreen_form"
-            return [SlotSet(slot, None) for slot in FORM_SLOTS + ["awaiting", "requested_slot"]] \
-                + [FollowupAction(form)]
+            return [SlotSet(slot, None) for slot in FRESH_START_SLOTS] + [FollowupAction(form)]
         dispatcher.utter_message(text=text, buttons=buttons + [MENU_BUTTON])
         if tracker.get_slot("awaiting") in PENDING_ANSWERS:
             return []  # a "oui" still answers the consent or deletion question asked before

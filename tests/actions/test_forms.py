@@ -360,12 +360,12 @@ def emptied(names):
 @pytest.mark.parametrize("form", [EMPLOYER, PRESCREEN], ids=["employer", "prescreen"])
 def test_a_form_that_starts_does_not_validate_the_slots_it_has_just_emptied(form):
     # What Rasa sends when a form starts: the resets of action_reset_forms, then the same resets as candidates.
-    from actions.forms import FORM_SLOTS
+    from actions.forms import FORM_SLOTS, FRESH_START_SLOTS
 
     required = ["employer_kind", "sector", "target", "hires", "department"] if form is EMPLOYER else \
         ["age", "situation", "target", "department", "contact_preference", "first_name"]
     events = [{"event": "user", "text": "/start"}, {"event": "action", "name": "action_reset_forms"},
-              *emptied(FORM_SLOTS + ["awaiting", "requested_slot"]), *emptied(required)]
+              *emptied(FRESH_START_SLOTS), *emptied(required)]
     result, messages = run_form(form, events, {name: None for name in FORM_SLOTS}, "/start")
     assert messages == []
     assert all(e["name"] == "requested_slot" for e in result)
@@ -385,10 +385,10 @@ def test_an_answer_is_still_validated_next_to_emptied_slots():
 
 def opening(form, text, intent, entities):
     """A form that starts, as Rasa runs its validation: after action_reset_forms emptied every slot."""
-    from actions.forms import FORM_SLOTS
+    from actions.forms import FORM_SLOTS, FRESH_START_SLOTS
 
     events = [{"event": "user", "text": text}, {"event": "action", "name": "action_reset_forms"},
-              *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+              *emptied(FRESH_START_SLOTS)]
     result, messages = run_form(form, events, {name: None for name in FORM_SLOTS}, text, intent, entities)
     return {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"}, messages
 

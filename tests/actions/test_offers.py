@@ -8,7 +8,7 @@ from action_testlib import entity, make_tracker
 from rasa_sdk.executor import CollectingDispatcher
 from test_forms import EMPLOYER, PRESCREEN, emptied, opening, run_form
 
-from actions.forms import FORM_SLOTS
+from actions.forms import FORM_SLOTS, FRESH_START_SLOTS
 from actions.offers import ActionOfferChecks
 
 
@@ -69,7 +69,7 @@ def test_yes_to_the_offer_opens_the_prescreen_with_what_the_offered_message_said
                            "entities": [entity("age", "45"), entity("situation", "job_seeker")]}}
     offered = {"event": "action", "name": offering_action}
     yes = {"event": "user", "text": "oui", "parse_data": {"intent": {"name": "affirm"}, "entities": []}}
-    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FRESH_START_SLOTS)]
     slots = {name: None for name in FORM_SLOTS}
     result, messages = run_form(PRESCREEN, [said, offered, yes, *reset], slots, "oui", "affirm")
     assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {
@@ -233,7 +233,7 @@ def test_yes_to_the_offer_after_an_answer_opens_the_prescreen_with_the_age_said(
             "parse_data": {"intent": {"name": "faq_public_age"}, "entities": [entity("age", "52")]}}
     answered = {"event": "action", "name": "action_answer_faq"}
     yes = {"event": "user", "text": "oui", "parse_data": {"intent": {"name": "affirm"}, "entities": []}}
-    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FRESH_START_SLOTS)]
     result, messages = run_form(PRESCREEN, [said, answered, yes, *reset], {name: None for name in FORM_SLOTS}, "oui",
                                 "affirm")
     assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {"age": 52}
@@ -272,7 +272,7 @@ def test_yes_after_the_same_offer_made_twice_reuses_both_messages_the_later_winn
         return [{"event": "action", "name": action}, {"event": "slot", "name": "awaiting", "value": offer}]
 
     yes = said("oui", "affirm")
-    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FRESH_START_SLOTS)]
     slots = {name: None for name in FORM_SLOTS}
     ehpad = [said("nous sommes un ehpad dans le Var", "greet", entity("sector", "sanitaire_social"),
                   entity("department", "Var")), *offered("action_greet", "offer_employer_check")]
@@ -297,7 +297,7 @@ def test_the_check_started_by_a_detail_reuses_it_and_what_got_the_offer():
     private = {"event": "user", "text": "entreprise privée", "parse_data": {
         "text": "entreprise privée", "intent": {"name": "inform"}, "entities": [entity("employer_kind", "private")]}}
     started = [{"event": "action", "name": "action_offer_checks"},
-               *emptied(FORM_SLOTS + ["awaiting", "requested_slot"])]
+               *emptied(FRESH_START_SLOTS)]
     result, messages = run_form(EMPLOYER, [ehpad, *offered, private, *started], {name: None for name in FORM_SLOTS},
                                 "entreprise privée", entities=[entity("employer_kind", "private")])
     assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {
