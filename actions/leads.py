@@ -21,6 +21,7 @@ from actions.forms import (
     FORM_SLOTS,
     FRESH_START_SLOTS,
     OFFERING_ACTIONS,
+    OFFERS,
     asked_just_before,
     describe,
     latest_intent,
@@ -28,7 +29,7 @@ from actions.forms import (
     unsure_start,
     upper_first,
 )
-from actions.offers import OFFERS, PENDING_ANSWERS
+from actions.offers import PENDING_ANSWERS
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import clock, load_knowledge
 from storage import (
