@@ -63,14 +63,14 @@ JOB_TOPICS = {"sectors", "certifications", "employers_allowed", "public_employer
 
 
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
-    folded = fold(text)
+    folded = fold(text).replace("'", " ")  # « s'adresse », « l'entreprise »: the patterns are written word by word
     if topic_id == "vs_classic_vae" and ORDINARY_CONTRACT.search(folded) and not ANOTHER_VAE.search(folded):
         return "contract_form"
     if topic_id == "cap" and (MONEY.search(folded) or "€" in text):
         return "funding_subcaps"
-    if topic_id == "funding" and EMPLOYER_SIDE.search(folded.replace("'", " ")):
+    if topic_id == "funding" and EMPLOYER_SIDE.search(folded):
         return "employer_cost"
-    if PUBLIC_ASKED.search(folded.replace("'", " ")) and not NOT_THE_PUBLIC.search(folded):
+    if PUBLIC_ASKED.search(folded) and not NOT_THE_PUBLIC.search(folded):
         return "public_age"
     if JOBS_ASKED.search(folded) and topic_id not in JOB_TOPICS:
         return "sectors"
