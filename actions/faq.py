@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import SALARY_TOPIC, answered_with_definition, render_message, salary_message
 from actions.fallback import FAQ_PREFIX, ActionClarify
 from actions.forms import age_for_salary, answered_with_salary_follow_up
-from actions.offers import forget_offer, offer_prescreen_after_answer
+from actions.offers import forget_offer, offer_check_after_answer
 from actions.parsing import fold
 from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
@@ -60,6 +60,8 @@ PUBLIC_ASKED = re.compile(r"\b(?:a qui s adresse|pour qui est|qui peut (?:en )?(
 NOT_THE_PUBLIC = re.compile(r"\b(?:employeurs?|entreprises?|structures?|porteurs?|organismes?)\b")
 JOBS_ASKED = re.compile(r"\b(?:quels?|dans quels?) (?:metiers|secteurs|domaines)\b")
 JOB_TOPICS = {"sectors", "certifications", "employers_allowed", "public_employers"}
+# « c'est sur 2 ans ? » reads as the age question (« 2 ans »): a length asked is the duration.
+LENGTH_ASKED = re.compile(r"\b(?:sur|en) (?:\d{1,2}|un|deux|trois|quatre|dix-huit) (?:ans?|annees?|mois)\b")
 
 
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
@@ -74,6 +76,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "public_age"
     if JOBS_ASKED.search(folded) and topic_id not in JOB_TOPICS:
         return "sectors"
+    if topic_id == "public_age" and LENGTH_ASKED.search(folded):
+        return "duration"
     return topic_id
 
 
@@ -105,4 +109,4 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(**salary_message(kb, age, on=clock.today()))
         else:
             dispatcher.utter_message(**render_message(kb, topic_id, on=clock.today()))
-        return offer_prescreen_after_answer(dispatcher, tracker, topic_id)
+        return offer_check_after_answer(dispatcher, tracker, topic_id)

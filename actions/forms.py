@@ -29,7 +29,9 @@ from actions.parsing import (
     parse_first_name,
     parse_situation,
     parse_yes_no,
+    says_employed,
     says_it_is_an_age,
+    says_it_is_an_employer,
     words_to_number,
 )
 from actions.safety import apologise_on_error
@@ -430,8 +432,10 @@ class SharedQuestions:
         # A name of a job can be kept; a sentence, a question, a button payload or a number ("2", a phone number)
         # cannot.
         asks = asks_something(text)
+        # An e-mail address or a phone number typed here would reach the sponsor as the job: never kept.
+        contact = looks_like_a_contact(text)
         keepable = len(wanted) <= KEPT_TARGET_CHARS and not text.startswith("/") \
-            and sum(ch.isalpha() for ch in wanted) >= 2 and not asks
+            and sum(ch.isalpha() for ch in wanted) >= 2 and not asks and not contact
         if matches:
             # "agent de sécurité" only resembles a title of the catalogue: the person may keep what they said.
             dispatcher.utter_message(
@@ -448,6 +452,9 @@ class SharedQuestions:
             # A question the NLU did not understand (« pourquoi vous voulez mon prénom ? »): not a job to search for.
             said = (f"Je n'ai pas compris votre question, pardonnez-moi. Pour continuer, indiquez seulement le métier "
                     f"ou le diplôme visé {examples}, ou « je ne sais pas ». {LEAVE_HINT}")
+        elif contact:
+            said = ("Cela ressemble à une adresse e-mail ou à un numéro de téléphone : je ne le garde pas ici. Il me "
+                    f"faut le nom du métier ou du diplôme visé {examples}, ou « je ne sais pas ».")
         elif not keepable:
             said = (f"Je ne trouve pas ce métier dans mon catalogue. Indiquez seulement le nom du métier ou du "
                     f"diplôme {examples}, ou répondez « je ne sais pas » pour choisir un secteur.")
@@ -560,8 +567,15 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
             dispatcher.utter_message(text="Pas de souci : aucune situation particulière n'est exigée. Choisissez celle "
                                           "qui vous correspond le mieux, ou « Autre situation ».")
             return {"situation": None}
+        text = str(value or "").strip()
+        if situation is None and says_employed(text):
+            dispatcher.utter_message(text="Vous êtes salarié(e) : avec quel contrat ? En CDI, en CDD ou en intérim "
+                                          "(le parcours n'est pas le même : en CDI, il passe par un avenant).")
+            return {"situation": None}
         if situation is None:
-            dispatcher.utter_message(text="Je n'ai pas compris votre situation.")  # the question follows, with its buttons
+            # « 45 » typed again here: the age is not the question any more. The question follows, with its buttons.
+            said = "Il me faut maintenant votre situation." if text.isdigit() else "Je n'ai pas compris votre situation."
+            dispatcher.utter_message(text=said)
             return {"situation": None}
         return {"situation": situation}
 
@@ -655,6 +669,7 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
 
     def extract_employer_kind(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return self.said_when_opening("employer_kind", "employer_kind", tracker, _employer_kind_of) \
+            or employer_kind_in_description(opening_message(tracker)) \
             or self.answer_for("employer_kind", tracker, lambda text, t: entity_value(t, "employer_kind"))
 
     def validate_employer_kind(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
@@ -778,6 +793,18 @@ def _sector_of(text: str) -> str | None:
                for word in [sector.label, *sector.words] if len(word) > 2):
             return sector.id
     return None
+
+
+def employer_kind_in_description(message: dict | None) -> dict[str, Any]:
+    """The kind of employer in words of a structure describing itself (« on est une crèche privée »), which the
+    NLU does not always tag; nothing when the words name two kinds (« une entreprise qui reçoit du public »)."""
+    text = (message or {}).get("text") or ""
+    if not says_it_is_an_employer(text):
+        return {}
+    folded = fold(text).replace("'", " ")
+    kinds = {kind for kind, words in EMPLOYER_WORDS.items()
+             if any(re.search(rf"\b{re.escape(word.strip())}\b", folded) for word in words)}
+    return {"employer_kind": kinds.pop()} if len(kinds) == 1 else {}
 
 
 def sector_in_employer_description(message: dict | None) -> dict[str, Any]:

@@ -102,18 +102,33 @@ class ActionOfferChecks(Action):
 # Questions a candidate asks about themselves: « j'ai 52 ans, c'est possible pour moi ? » gets the general answer,
 # then the offer of the pre-screen, which a « oui » opens with the age or situation just said.
 PERSONAL_TOPICS = {"public_age", "status", "experience"}
+# In the same way, « on est une crèche privée, on voudrait embaucher » gets the steps, then the offer of the
+# employer check.
+EMPLOYER_TOPICS = {"employers_allowed", "public_employers", "employer_steps", "hiring_aids", "employer_cost",
+                   "aid_6000_ended"}
 
 
-def offer_prescreen_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic_id: str) -> list[dict]:
+def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic_id: str) -> list[dict]:
+    """After a FAQ answer, the offer of the check that fits what the person said of themselves, if anything."""
+    if tracker.active_loop_name:
+        return forget_offer(tracker)
+    text = tracker.latest_message.get("text")
     candidate = said(tracker, CANDIDATE_ENTITIES)
     age = stated_age(tracker)
-    if (topic_id not in PERSONAL_TOPICS or tracker.active_loop_name or not {"age", "situation"} & set(candidate)
-            or not speaks_of_oneself(tracker.latest_message.get("text"))
-            or (age is not None and load_knowledge().age_check(age).status == "fail")):  # the answer says why not
+    if (topic_id in PERSONAL_TOPICS and {"age", "situation"} & set(candidate) and speaks_of_oneself(text)
+            and (age is None or load_knowledge().age_check(age).status != "fail")):  # else the answer says why not
+        offered = "offer_prescreen"
+        question = "si un parcours vous est accessible"
+        button = {"title": GUESS_LABELS["start_prescreen"], "payload": start_payload("start_prescreen", candidate)}
+    elif (topic_id in EMPLOYER_TOPICS and says_it_is_an_employer(text) and not tracker.get_slot("employer_kind")
+          and not {"age", "situation"} & set(candidate)):  # a check already done is not offered again
+        offered = "offer_employer_check"
+        question = "si votre structure peut recruter en VAE inversée"
+        button = {"title": GUESS_LABELS["employer_check"],
+                  "payload": start_payload("employer_check", said(tracker, EMPLOYER_ENTITIES))}
+    else:
         return forget_offer(tracker)
-    dispatcher.utter_message(
-        text="Voulez-vous vérifier avec moi, en quelques questions, si un parcours vous est accessible ? Je reprendrai "
-             "ce que vous venez de m'indiquer.",
-        buttons=[{"title": GUESS_LABELS["start_prescreen"], "payload": start_payload("start_prescreen", candidate)},
-                 MENU_BUTTON])
-    return [] if tracker.get_slot("awaiting") in PENDING_ANSWERS else [SlotSet("awaiting", "offer_prescreen")]
+    dispatcher.utter_message(text=f"Voulez-vous vérifier avec moi, en quelques questions, {question} ? Je reprendrai "
+                                  "ce que vous venez de m'indiquer.",
+                             buttons=[button, MENU_BUTTON])
+    return [] if tracker.get_slot("awaiting") in PENDING_ANSWERS else [SlotSet("awaiting", offered)]

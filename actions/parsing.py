@@ -166,8 +166,10 @@ EMPLOYER_SPEAKING = re.compile(
     r"\b(?:je suis|nous sommes|on est|en tant qu)\s+(?:un |une |l )?(?:employeur|employeuse|recruteur|recruteuse|"
     r"chef d entreprise|dirigeant|dirigeante|gerant|gerante|patron|patronne|rh)\b"
     r"|\b(?:je recrute|nous recrutons|on recrute|j embauche|nous embauchons|on embauche)\b"
-    # A structure describing itself (« nous sommes un ehpad », « notre entreprise ») is an employer.
-    r"|\bnous sommes (?:un|une)\b|\bnotre (?:entreprise|structure|societe|association|etablissement|boite)\b")
+    # A structure describing itself (« nous sommes un ehpad », « on est une crèche », « je dirige un restaurant »,
+    # « notre entreprise ») is an employer.
+    r"|\b(?:nous sommes|on est) (?:un|une)\b|\b(?:je dirige|je gere|nous gerons) (?:un|une|l|la|le)\b"
+    r"|\bnotre (?:entreprise|structure|societe|association|etablissement|boite)\b")
 
 
 def says_it_is_an_employer(text: str | None) -> bool:
@@ -190,6 +192,15 @@ def parse_situation(text: str) -> str | None:
         if re.search(pattern, folded):
             return situation
     return None
+
+
+# « salarié », « j'ai un emploi »: employed, yet which contract (CDI, CDD, interim) changes the parcours.
+EMPLOYED = re.compile(r"\b(?:salarie|salariee|employe|employee|en poste|je travaille|j ai un (?:emploi|travail|job|"
+                      r"contrat|poste))\b")
+
+
+def says_employed(text: str) -> bool:
+    return EMPLOYED.search(fold(text).replace("'", " ")) is not None
 
 
 def parse_yes_no(text: str) -> bool | None:

@@ -138,6 +138,18 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     assert expected in message["text"]
 
 
+@pytest.mark.parametrize(("text", "asks_length"), [
+    ("c'est sur 2 ans ?", True),
+    ("ça se fait en dix-huit mois ?", True),
+    ("je peux le faire à 17 ans ?", False),
+    ("j'ai 2 enfants et 40 ans, c'est possible ?", False),
+])
+def test_a_length_read_as_the_age_question_gets_the_duration(text, asks_length):
+    [message] = run_text(ActionAnswerFaq(), "faq_public_age", text)
+    assert ("36 mois" in message["text"]) is asks_length
+    assert ("16 ans révolus" in message["text"]) is not asks_length
+
+
 def test_unknown_intent_gets_the_clarification_not_a_crash():
     [message] = run(ActionAnswerFaq(), "faq_does_not_exist")
     assert "pas sûr d'avoir compris" in message["text"]

@@ -108,6 +108,18 @@ def test_not_knowing_ones_situation_is_told_that_none_is_required():
     assert result == {"situation": None} and messages == ["Je n'ai pas compris votre situation."]
 
 
+@pytest.mark.parametrize("said", ["salarié", "je suis salariée", "j'ai un emploi"])
+def test_employed_without_the_contract_is_asked_which_contract(said):
+    result, messages, _ = validate(PRESCREEN, "situation", said)
+    assert result == {"situation": None} and "avec quel contrat ? En CDI, en CDD ou en intérim" in messages[0]
+    assert validate(PRESCREEN, "situation", "salarié en CDD")[0] == {"situation": "employee_cdd"}
+
+
+def test_a_number_at_the_situation_question_is_told_what_is_asked_now():
+    result, messages, _ = validate(PRESCREEN, "situation", "45")
+    assert result == {"situation": None} and messages == ["Il me faut maintenant votre situation."]
+
+
 def test_a_message_without_words_read_as_a_faq_is_a_wrong_answer_not_a_question():
     # « 3 » at the job question, read as the duration question at 0.28, got the duration answer.
     tracker = make_tracker(text="3", intent="faq_duration", confidence=0.28, slots={"requested_slot": "target"})
@@ -228,9 +240,12 @@ def test_a_job_outside_the_catalogue_can_be_kept_as_said_so_that_the_check_goes_
     # A sentence is not offered to be kept as the name of a job; an empty kept name is not taken.
     result, messages, raw = validate(form, "target", "je voudrais un travail " * 5)
     assert result == {"target": None} and not raw[0].get("buttons") and "seulement le nom" in messages[0]
-    for number in ("2", "06 12 34 56 78"):  # a number answered to the wrong question is not a job to keep
-        result, messages, raw = validate(form, "target", number)
-        assert result == {"target": None} and not raw[0].get("buttons") and "seulement le nom" in messages[0]
+    result, messages, raw = validate(form, "target", "2")  # a number answered to the wrong question is no job
+    assert result == {"target": None} and not raw[0].get("buttons") and "seulement le nom" in messages[0]
+    for contact in ("06 12 34 56 78", "nadia@example.org"):  # never kept, so never sent to a sponsor as the job
+        result, messages, raw = validate(form, "target", contact)
+        assert result == {"target": None} and not raw[0].get("buttons")
+        assert "ressemble à une adresse e-mail ou à un numéro" in messages[0] and contact not in messages[0]
     # A question the NLU did not understand is not a job either: it is said so, with how to leave.
     result, messages, raw = validate(form, "target", "pourquoi vous voulez mon prénom ?", intent="nlu_fallback")
     assert result == {"target": None} and not raw[0].get("buttons")
@@ -510,6 +525,17 @@ def test_the_sector_named_in_the_employer_description_is_taken():
     start = text.index("entreprise privée")
     described = {"entity": "employer_kind", "value": "private", "start": start, "end": start + len("entreprise privée")}
     assert opening(EMPLOYER, text, "employer_check", [described])[0] == {"employer_kind": "private"}
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("on est une crèche privée et on voudrait embaucher", "private"),
+    ("nous sommes une association d'aide à domicile", "association"),
+    ("on est une entreprise qui reçoit du public", None),  # two kinds named: the question decides
+    ("je tiens une épicerie", None),  # « épicerie » is no EPIC, and no structure describes itself here
+])
+def test_the_kind_of_employer_in_words_of_a_structure_describing_itself_is_taken(text, kind):
+    filled, _ = opening(EMPLOYER, text, "employer_check", [])
+    assert filled.get("employer_kind") == kind
 
 
 @pytest.mark.parametrize(("answer", "sector"), [("l'action sociale", "sanitaire_social"), ("des hôtels", "hotellerie_restauration"),

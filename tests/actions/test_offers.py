@@ -193,12 +193,12 @@ def test_an_age_or_situation_after_the_employer_offer_is_a_candidates_and_gets_t
     assert offer(expect_awaiting=None, text="2 personnes")["text"].startswith("Que souhaitez-vous faire ?")
 
 
-def answer_faq(text, intent, *entities, active_loop=None):
+def answer_faq(text, intent, *entities, active_loop=None, slots=None):
     from rasa_sdk import Tracker
 
     from actions.faq import ActionAnswerFaq
 
-    base = make_tracker(text=text, intent=intent, entities=list(entities))
+    base = make_tracker(text=text, intent=intent, entities=list(entities), slots=slots)
     tracker = Tracker(base.sender_id, base.slots, base.latest_message, [], False, None,
                       {"name": active_loop} if active_loop else {}, "action_listen")
     dispatcher = CollectingDispatcher()
@@ -214,6 +214,28 @@ def test_a_question_about_oneself_gets_the_answer_then_the_offer_of_the_prescree
     assert slots == {"awaiting": "offer_prescreen"}
     messages, _ = answer_faq("je touche le RSA, je peux postuler ?", "faq_status", entity("situation", "job_seeker"))
     assert messages[1]["buttons"][0]["payload"] == '/start_prescreen{"situation":"job_seeker"}'
+
+
+def test_a_structure_asking_an_employer_question_gets_the_answer_then_the_offer_of_the_employer_check():
+    messages, slots = answer_faq("on est une crèche privée et on voudrait embaucher", "faq_employer_steps",
+                                 entity("sector", "petite_enfance"))
+    assert "Cerfa" in messages[0]["text"]
+    assert "si votre structure peut recruter en VAE inversée ?" in messages[1]["text"]
+    assert [b["payload"] for b in messages[1]["buttons"]] == ['/employer_check{"sector":"petite_enfance"}', "/help"]
+    assert slots == {"awaiting": "offer_employer_check"}
+    messages, _ = answer_faq("je dirige un ehpad, quelles aides pour embaucher ?", "faq_hiring_aids")
+    assert messages[1]["buttons"][0]["payload"] == "/employer_check"
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("quelles aides pour l'employeur ?", "faq_hiring_aids", {}),  # no one described
+    ("je voudrais travailler dans une crèche, quelles aides pour l'employeur ?", "faq_hiring_aids", {}),
+    ("nous sommes une association, combien de mois ça dure ?", "faq_duration", {}),  # not an employer's question
+    ("nous sommes un ehpad, combien ça coûte ?", "faq_employer_cost", {"employer_kind": "private"}),  # checked
+])
+def test_no_employer_offer_without_a_structure_describing_itself_or_after_its_check(text, intent, slots):
+    messages, set_slots = answer_faq(text, intent, slots=slots)
+    assert len(messages) == 1 and "awaiting" not in set_slots
 
 
 @pytest.mark.parametrize(("text", "intent", "entities", "active_loop"), [
