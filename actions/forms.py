@@ -78,6 +78,7 @@ KEPT_TARGET_CHARS = 60  # a longer answer is a sentence, not the name of a job
 # A job or diploma that is not in the catalogue is kept as said when the person chooses so (its button sends
 # this prefix): the sponsor checks it, rather than the person being stuck at the question.
 OUTSIDE_CATALOGUE = "hors catalogue : "
+KEEP_TYPED = re.compile(r"^garder\s*[«\"]\s*(.+?)\s*[»\"]$", re.IGNORECASE)
 # The messages that open a form; what they already say is not asked again.
 OPENING_INTENTS = {"start_prescreen", "employer_check"}
 
@@ -389,6 +390,11 @@ class SharedQuestions:
             if isinstance(code, str) and code.lower().startswith(OUTSIDE_CATALOGUE) \
                     and code[len(OUTSIDE_CATALOGUE):].strip():
                 return {"target": code[len(OUTSIDE_CATALOGUE):].strip()[:KEPT_TARGET_CHARS]}
+        # The button's title typed instead of tapped (« Garder « cariste » »; the console shows it too).
+        typed_keep = KEEP_TYPED.match(str(value or "").strip())
+        if typed_keep and any(ch.isalpha() for ch in typed_keep.group(1)) \
+                and not looks_like_a_contact(typed_keep.group(1)):
+            return {"target": typed_keep.group(1)[:KEPT_TARGET_CHARS]}
         sector = entity_value(tracker, "sector")
         if sector is None and self.sector_asked_before_target and is_dont_know(tracker, str(value or "")):
             sector = tracker.get_slot("sector")  # its certifications at once, rather than the list of sectors

@@ -56,10 +56,12 @@ YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/
 # The actions that ask for consent (action_store_lead asks again when it cannot store or is not sure of the yes,
 # action_stop when a "stop" was unsure), and those that ask the deletion question.
 ASK_AGAIN = "Pour être sûr de votre réponse, je vous repose la question. "  # a "oui" that answered something else
-CONSENT_ASKERS = {"action_prescreen_verdict", "action_employer_verdict", "action_store_lead", "action_stop"}
+# The actions that (re)ask the consent or deletion question: a "oui" right after them answers it.
+CONSENT_ASKERS = {"action_prescreen_verdict", "action_employer_verdict", "action_store_lead", "action_stop",
+                  "action_show_my_data"}
 DELETE_QUESTION = ("Voulez-vous vraiment supprimer toutes les données que j'ai enregistrées sur vous, ainsi que "
                    "l'historique de notre conversation ? Les demandes transmises seront anonymisées.")
-DELETE_ASKERS = {"action_confirm_deletion", "action_delete_my_data", "action_stop"}
+DELETE_ASKERS = {"action_confirm_deletion", "action_delete_my_data", "action_stop", "action_show_my_data"}
 NOT_UNDERSTOOD = "Je n'ai pas bien compris, je vous repose la question (pour en rester là, écrivez « stop »). "
 GENERAL_QUEUE = "general_queue"
 UNAVAILABLE = ("Je ne peux pas enregistrer votre demande pour le moment (problème technique de notre côté). "
@@ -368,14 +370,14 @@ class ActionShowMyData(Action):
         except StorageUnavailable:
             dispatcher.utter_message(text="Je ne peux pas consulter vos données pour le moment. Réessayez plus tard.")
             return []
-        if not data:
-            dispatcher.utter_message(text="Je n'ai enregistré aucune donnée vous concernant. Seul l'historique de "
-                                          "notre conversation est conservé ; « Supprimer mes données » l'efface.",
-                                     buttons=[{"title": "Supprimer mes données", "payload": "/delete_my_data"},
-                                              MENU_BUTTON])
-            return []
-        dispatcher.utter_message(text=render_my_data(data),
-                                 buttons=[{"title": "Supprimer mes données", "payload": "/delete_my_data"}, MENU_BUTTON])
+        text = render_my_data(data) if data else ("Je n'ai enregistré aucune donnée vous concernant. Seul "
+                                                  "l'historique de notre conversation est conservé ; « Supprimer mes "
+                                                  "données » l'efface.")
+        dispatcher.utter_message(text=text, buttons=[{"title": "Supprimer mes données", "payload": "/delete_my_data"},
+                                                     MENU_BUTTON])
+        if tracker.get_slot("awaiting") in ("consent_candidate", "consent_employer", "delete_confirmation"):
+            # « mes données » asked at the consent question: the question stays open, and is asked again.
+            dispatcher.utter_message(text="Ma question reste posée. " + pending_question(tracker), buttons=YES_NO)
         return []
 
 

@@ -252,6 +252,11 @@ def test_a_job_outside_the_catalogue_can_be_kept_as_said_so_that_the_check_goes_
     assert "pas compris votre question" in messages[0] and "« stop »" in messages[0]
     _, messages, raw = validate(form, "target", "boulanger ?")  # a doubtful answer still is one
     assert raw[0]["buttons"][0]["title"] == "Garder « boulanger »"
+    # The button's title typed rather than tapped keeps the job too, but never a contact.
+    assert validate(form, "target", "Garder « cariste »", intent="nlu_fallback",
+                    entities=[entity("certification", "cariste")])[0] == {"target": "cariste"}
+    assert validate(form, "target", 'garder "agent de tri"')[0] == {"target": "agent de tri"}
+    assert validate(form, "target", "Garder « nadia@example.org »")[0] == {"target": None}
     empty = '/inform{"certification":"hors catalogue : "}'
     assert validate(form, "target", empty, entities=[entity("certification", "hors catalogue : ")])[0] == {
         "target": None}

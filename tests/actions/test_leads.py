@@ -236,6 +236,20 @@ def test_my_data_then_delete(database, monkeypatch):
             Person, s.scalars(select(Lead)).one().person_id).first_name is None
 
 
+def test_my_data_asked_at_the_consent_question_answers_then_asks_it_again(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")
+    _, _, messages = run(ActionShowMyData(), slots, intent="my_data")
+    assert "aucune donnée" in messages[0]["text"] and count(database, Person) == 0
+    assert messages[1]["text"].startswith("Ma question reste posée. Avant d'enregistrer quoi que ce soit")
+    assert [b["payload"] for b in messages[1]["buttons"]] == ["/affirm", "/deny"]
+    # The « oui » that follows answers it: the lead is stored.
+    _, text, _ = run(ActionStoreLead(), slots, events=said_yes_after("action_show_my_data", "action_listen"))
+    assert count(database, Lead) == 1 and "je vous repose la question" not in text.lower()
+    # Without a question open, « mes données » asks nothing.
+    assert len(run(ActionShowMyData(), {}, intent="my_data")[2]) == 1
+
+
 def test_another_person_sees_nothing_of_the_first(database, monkeypatch):
     monkeypatch.setenv("VAE_TODAY", "2025-06-01")
     consent_yes(dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
