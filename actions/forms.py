@@ -418,11 +418,21 @@ class SharedQuestions:
             dispatcher.utter_message(text="Je n'ai pas reçu de réponse. Quel métier ou quel diplôme visez-vous ? "
                                           "Par exemple : aide-soignant, cuisinier, maçon.")
             return {"target": None}
+        # A title typed whole (« Titre professionnel Assistant de vie aux familles (ADVF) ») is that certification,
+        # whatever part of it the NLU tagged (« Titre professionnel »).
+        code, _ = resolve_target(text.rstrip(" ?!.") or text)
+        if code:
+            return {"target": code}
         # "je voudrais être cariste": "cariste"; "boulanger ?": "boulanger"
         wanted = (entity_value(tracker, "certification") or text).rstrip(" ?!.") or text
         code, matches = resolve_target(wanted)
         if code:
             return {"target": code}
+        chosen_sector = tracker.get_slot("sector")
+        if chosen_sector in kb.sectors and chosen_sector != "autre":
+            # Near titles of another sector than the one chosen are no help (« agent de propreté » is not the CAP
+            # petite enfance): the job said can still be kept.
+            matches = [m for m in matches if m.certification.sector == chosen_sector]
         place = kb.resolve_department(_strip_prefix(text)) if any(ch.isalpha() for ch in text) else None
         if place and not matches:
             # "Lyon" at the job question: a place, not a job to keep. The department question would ask for it next.

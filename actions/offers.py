@@ -121,7 +121,8 @@ def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
         question = "si un parcours vous est accessible"
         button = {"title": GUESS_LABELS["start_prescreen"], "payload": start_payload("start_prescreen", candidate)}
     elif (topic_id in EMPLOYER_TOPICS and says_it_is_an_employer(text) and not tracker.get_slot("employer_kind")
-          and not {"age", "situation"} & set(candidate)):  # a check already done is not offered again
+          and not {"age", "situation"} & set(candidate)  # a check already done is not offered again
+          and said(tracker, EMPLOYER_ENTITIES).get("employer_kind") != "public"):  # the answer says why not
         offered = "offer_employer_check"
         question = "si votre structure peut recruter en VAE inversée"
         button = {"title": GUESS_LABELS["employer_check"],

@@ -217,6 +217,24 @@ def test_target_by_misspelt_name_by_button_and_unknown():
     assert "je ne sais pas" in messages[0]
 
 
+def test_a_title_typed_whole_is_that_certification_whatever_part_the_nlu_tagged():
+    title = "Titre professionnel Assistant de vie aux familles (ADVF)"
+    assert validate(EMPLOYER, "target", title, intent="nlu_fallback",
+                    entities=[entity("certification", "Titre professionnel")])[0] == {"target": "RNCP37715"}
+
+
+def test_near_titles_of_another_sector_than_the_one_chosen_are_not_proposed():
+    # « agent de propreté » resembles « CAP Accompagnant éducatif petite enfance » (« agent »).
+    _, _, raw = validate(EMPLOYER, "target", "agent de propreté")
+    assert any("petite enfance" in b["title"] for b in raw[0]["buttons"])
+    result, messages, raw = validate(EMPLOYER, "target", "agent de propreté", slots={"sector": "proprete"})
+    assert result == {"target": None} and "Je ne trouve pas « agent de propreté »" in messages[0]
+    assert [b["title"] for b in raw[0]["buttons"]] == ["Garder « agent de propreté »"]
+    # Near titles of the chosen sector stay.
+    _, messages, _ = validate(EMPLOYER, "target", "agent de sécurité", slots={"sector": "autre"})
+    assert "les plus proches" in messages[0]
+
+
 @pytest.mark.parametrize("form", [PRESCREEN, EMPLOYER], ids=["prescreen", "employer"])
 def test_a_job_outside_the_catalogue_can_be_kept_as_said_so_that_the_check_goes_on(form):
     import json

@@ -238,6 +238,15 @@ def test_no_employer_offer_without_a_structure_describing_itself_or_after_its_ch
     assert len(messages) == 1 and "awaiting" not in set_slots
 
 
+def test_no_employer_offer_to_a_public_employer_whose_answer_says_it_cannot():
+    messages, slots = answer_faq("je suis rh dans un hôpital public, on peut recruter ?", "faq_public_employers",
+                                 entity("employer_kind", "public"))
+    assert "droit privé" in messages[0]["text"] and len(messages) == 1 and "awaiting" not in slots
+    messages, _ = answer_faq("je suis rh dans une clinique, on peut recruter ?", "faq_public_employers",
+                             entity("employer_kind", "private"))
+    assert len(messages) == 2
+
+
 @pytest.mark.parametrize(("text", "intent", "entities", "active_loop"), [
     ("à partir de quel âge ?", "faq_public_age", [], None),  # nothing said about oneself
     ("j'ai 15 ans, c'est possible ?", "faq_public_age", [entity("age", "15")], None),  # the answer already says no
