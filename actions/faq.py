@@ -41,7 +41,7 @@ def topic_for_speaker(topic_id: str | None, tracker: Tracker) -> str | None:
 
 # « quelle différence avec un contrat pro classique ? » reads as the VAE classique's topic (the word « classique »):
 # a comparison with the ordinary contract, naming no other VAE, gets the contract's topic, which names the
-# derogations. Three trainings with a topic of its own cost the NLU (README, Understanding).
+# derogations. Three trainings with a topic of its own cost the NLU (bench/HISTORY.md).
 ORDINARY_CONTRACT = re.compile(r"\bcontrats? (?:de )?pro(?:fessionnalisation)?\b")
 ANOTHER_VAE = re.compile(r"\bvae\b(?! inversee)")
 

@@ -5,7 +5,7 @@ Usage: .venvs/rasa/bin/python scripts/rasa_run.py <arguments>   — does what `r
 Why: Rasa 3.6 checks every reply of the action server with `jsonschema.validate(reply, schema)`, and
 `jsonschema.validate` first validates the *schema itself* against the JSON Schema meta-schema. For Rasa's
 events schema that costs about 35 ms of CPU per action call on this machine, on the server's single event
-loop, for a schema that never changes: the biggest single cost under load (see README, Performance).
+loop, for a schema that never changes: the biggest single cost under load (see bench/HISTORY.md).
 Here each distinct schema is checked once; every reply is still validated against it, with the same errors.
 
 Also, when a command loads a trained model (run, shell, test): Rasa rebuilds each TensorFlow model (DIET, TED) by
