@@ -12,7 +12,7 @@ from actions.answers import SALARY_TOPIC, answered_with_definition, render_messa
 from actions.fallback import FAQ_PREFIX, ActionClarify
 from actions.forms import age_for_salary, answered_with_salary_follow_up
 from actions.offers import forget_offer, offer_check_after_answer
-from actions.parsing import fold
+from actions.parsing import fold, says_it_is_an_employer
 from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
 
@@ -50,7 +50,8 @@ ANOTHER_VAE = re.compile(r"\bvae\b(?! inversee)")
 # on places (the words « maximum », « plafond »): a cap asked in money is the split of the 9 000 €.
 MONEY = re.compile(r"\b(?:montants?|euros?|frais|budget|somme|argent|financements?|prise en charge|pai(?:e|ent)|"
                    r"payee?s?|payer)\b")
-# « quel est le reste à charge pour nous ? » reads as the funding question, whose answer speaks to the employee.
+# « quel est le reste à charge pour nous ? », « nous sommes une association, qui finance ? » read as the funding
+# question, whose answer speaks to the employee.
 EMPLOYER_SIDE = re.compile(r"\bpour (?:nous|l entreprise|l employeur|notre \w+|mon entreprise|ma boite|"
                            r"ma structure|la structure)\b|\bnous (?:coute|coutera|revient|reviendra)\b")
 
@@ -70,7 +71,7 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "contract_form"
     if topic_id == "cap" and (MONEY.search(folded) or "€" in text):
         return "funding_subcaps"
-    if topic_id == "funding" and EMPLOYER_SIDE.search(folded):
+    if topic_id == "funding" and (EMPLOYER_SIDE.search(folded) or says_it_is_an_employer(text)):
         return "employer_cost"
     if PUBLIC_ASKED.search(folded) and not NOT_THE_PUBLIC.search(folded):
         return "public_age"

@@ -105,7 +105,7 @@ PERSONAL_TOPICS = {"public_age", "status", "experience"}
 # In the same way, « on est une crèche privée, on voudrait embaucher » gets the steps, then the offer of the
 # employer check.
 EMPLOYER_TOPICS = {"employers_allowed", "public_employers", "employer_steps", "hiring_aids", "employer_cost",
-                   "aid_6000_ended"}
+                   "aid_6000_ended", "sectors", "certifications", "tutor", "contract_form", "opco_filing"}
 
 
 def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic_id: str) -> list[dict]:

@@ -225,11 +225,15 @@ def test_a_structure_asking_an_employer_question_gets_the_answer_then_the_offer_
     assert slots == {"awaiting": "offer_employer_check"}
     messages, _ = answer_faq("je dirige un ehpad, quelles aides pour embaucher ?", "faq_hiring_aids")
     assert messages[1]["buttons"][0]["payload"] == "/employer_check"
+    messages, _ = answer_faq("je dirige une crèche, la petite enfance est concernée ?", "faq_sectors",
+                             entity("sector", "petite_enfance"))
+    assert messages[1]["buttons"][0]["payload"] == '/employer_check{"sector":"petite_enfance"}'
 
 
 @pytest.mark.parametrize(("text", "intent", "slots"), [
     ("quelles aides pour l'employeur ?", "faq_hiring_aids", {}),  # no one described
     ("je voudrais travailler dans une crèche, quelles aides pour l'employeur ?", "faq_hiring_aids", {}),
+    ("je voudrais travailler dans une crèche, la petite enfance est concernée ?", "faq_sectors", {}),
     ("nous sommes une association, combien de mois ça dure ?", "faq_duration", {}),  # not an employer's question
     ("nous sommes un ehpad, combien ça coûte ?", "faq_employer_cost", {"employer_kind": "private"}),  # checked
 ])

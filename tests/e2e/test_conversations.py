@@ -137,6 +137,15 @@ def test_a_question_about_oneself_is_answered_then_a_yes_opens_the_prescreen_wit
     assert "Je reprends ce que vous m'avez indiqué : 52 ans" in text and "situation" in text
 
 
+def test_an_employers_question_from_a_structure_is_answered_then_a_yes_opens_the_employer_check(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    text = talk(live_stack, sender, "notre entreprise de transport voudrait recruter 3 chauffeurs, comment faire ?")
+    assert "si votre structure peut recruter en VAE inversée ?" in text
+    text = talk(live_stack, sender, "oui")
+    assert "Je reprends ce que vous m'avez indiqué : entreprise privée" in text and "3 recrutements" in text
+    assert "Pour quel métier" in text
+
+
 def test_a_faq_question_in_the_middle_comes_back_to_the_same_step(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34")
@@ -242,6 +251,17 @@ def test_refusing_consent_stores_nothing(live_stack, on_date):
     assert not mentions_the_person(conversation_history(live_stack, sender))
     assert "36 mois" in talk(live_stack, sender, "/faq_duration")
     assert "Quel âge avez-vous" in talk(live_stack, sender, "/start_prescreen")
+
+
+def test_my_data_asked_at_the_consent_question_then_yes_stores_the_lead(live_stack, on_date):
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    assert "Êtes-vous d'accord ?" in talk(live_stack, sender, *candidate_answers())
+    text = talk(live_stack, sender, "/my_data")
+    assert "aucune donnée" in text and "Ma question reste posée" in text
+    assert "c'est enregistré" in talk(live_stack, sender, "oui")
+    assert stored(live_stack, chat_id)[0].first_name == "Sarah"
 
 
 def test_deleting_my_data_erases_the_conversation_history(live_stack, on_date):
