@@ -498,8 +498,8 @@ class SharedQuestions:
             if code:
                 return {"department": code}
         dispatcher.utter_message(
-            text="Je ne reconnais pas ce département. Indiquez son numéro (par exemple 69), son nom (Rhône) "
-                 "ou une grande ville (Lyon)."
+            text="Je ne reconnais pas ce département. Indiquez son numéro (par exemple 69), son nom (Rhône), "
+                 "une grande ville (Lyon) ou un code postal (69003)."
         )
         return {"department": None}
 

@@ -25,7 +25,7 @@ QUESTIONS = {
     ),
     "target": ("Quel métier ou quel diplôme visez-vous ? (par exemple : aide-soignant, cuisinier, maçon ; "
                "ou « je ne sais pas »)", None),
-    "department": ("Dans quel département souhaitez-vous travailler ? (numéro, nom ou grande ville)", None),
+    "department": ("Dans quel département souhaitez-vous travailler ? (numéro, nom, grande ville ou code postal)", None),
     "contact_preference": ("Si un porteur de projet peut vous accompagner, comment préférez-vous être "
                            "contacté(e) ?", contact_buttons),
     "contact_value": ("Indiquez le numéro de téléphone ou l'adresse e-mail à utiliser.", None),
@@ -40,7 +40,7 @@ QUESTIONS = {
 EMPLOYER_WORDING = {
     "target": "Pour quel métier ou quel diplôme recrutez-vous ? (par exemple : aide-soignant, cuisinier, maçon ; "
               "ou « je ne sais pas »)",
-    "department": "Dans quel département se trouve le poste à pourvoir ? (numéro, nom ou grande ville)",
+    "department": "Dans quel département se trouve le poste à pourvoir ? (numéro, nom, grande ville ou code postal)",
 }
 
 # The first question opens the pre-screen with this word; asked again (after "abc" or a FAQ), it does not.

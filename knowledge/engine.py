@@ -142,6 +142,9 @@ class KnowledgeBase:
             raw = "0" + raw
         if raw in self.departments:
             return raw
+        postal = re.findall(r"(?<!\d)\d{2} ?\d{3}(?!\d)", raw)
+        if len(postal) == 1:
+            return self._department_of_postal_code(postal[0].replace(" ", ""))
         norm = normalize(str(text))
         for dep in self.departments.values():
             if normalize(dep.name) == norm:
@@ -150,6 +153,17 @@ class KnowledgeBase:
             if normalize(city.name) == norm:
                 return city.department
         return None
+
+    def _department_of_postal_code(self, code: str) -> str | None:
+        """« 75011 » -> 75: a postal code starts with its department's number (three digits overseas, 971-976;
+        Corsica's 20xxx split into 2A, below 20200, and 2B). Monaco and other 98xxx codes are no department."""
+        if code.startswith("97"):
+            department = code[:3]
+        elif code.startswith("20"):
+            department = "2A" if int(code) < 20200 else "2B"
+        else:
+            department = code[:2]
+        return department if department in self.departments else None
 
     def find_certifications(self, text: str, limit: int = 5) -> list[CertificationMatch]:
         """Ranked catalogue matches by code or name; accent-, case- and typo-tolerant."""

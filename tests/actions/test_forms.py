@@ -167,7 +167,8 @@ def test_other_slots_are_not_filled_from_an_answer_to_another_question():
 
 
 @pytest.mark.parametrize(("said", "code"), [("93", "93"), ("Lyon", "69"), ("dans le 93", "93"),
-                                            ("Seine-Saint-Denis", "93"), ("j'habite à Marseille", "13"), ("2a", "2A")])
+                                            ("Seine-Saint-Denis", "93"), ("j'habite à Marseille", "13"), ("2a", "2A"),
+                                            ("75011", "75"), ("code postal 97400", "974")])
 def test_departments_by_number_name_or_city(said, code):
     result, messages, _ = validate(PRESCREEN, "department", said)
     assert result == {"department": code} and messages == []

@@ -142,6 +142,17 @@ def test_department_resolution(kb):
     assert kb.assess({**BASE, "department": "Marseille"}, IN_WINDOW).verdict == "eligible"
 
 
+@pytest.mark.parametrize(("said", "department"), [
+    ("75011", "75"), ("01000", "01"), ("69 003", "69"), ("69003 Lyon", "69"), ("j'habite à 13001 Marseille", "13"),
+    ("97110", "971"), ("97400", "974"), ("20000", "2A"), ("20200", "2B"),
+    ("98000", None),  # Monaco
+    ("75011 ou 92100", None),  # two places: the person is asked
+    ("750111", None),
+])
+def test_a_postal_code_gives_its_department(kb, said, department):
+    assert kb.resolve_department(said) == department
+
+
 def test_to_dict_shape(kb):
     d = kb.assess(BASE, IN_WINDOW).to_dict()
     assert set(d) >= {"verdict", "checks", "conditions", "missing", "as_of"}
