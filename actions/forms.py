@@ -235,6 +235,17 @@ def user_positions(tracker: Tracker) -> list[int]:
     return [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
 
 
+def form_interrupted_just_before(tracker: Tracker) -> str | None:
+    """The form that the previous turn closed to ask something else (« supprimer mes données » during a check:
+    the deletion question is asked outside the form), so that a « non » can take the check up again."""
+    users = user_positions(tracker)
+    if len(users) < 2 or not any(event.get("event") == "action" and event.get("name") == "action_deactivate_loop"
+                                 for event in tracker.events[users[-2]:users[-1]]):
+        return None
+    loops = [event.get("name") for event in tracker.events[:users[-2]] if event.get("event") == "active_loop"]
+    return loops[-1] if loops else None
+
+
 def previous_message(tracker: Tracker) -> dict:
     """The NLU's reading of the user's message before the latest one ({} when there is none)."""
     users = user_positions(tracker)

@@ -24,6 +24,7 @@ from actions.forms import (
     OFFERS,
     asked_just_before,
     describe,
+    form_interrupted_just_before,
     latest_intent,
     unsure_leaving,
     unsure_start,
@@ -483,6 +484,11 @@ class ActionKeepMyData(Action):
         return "action_keep_my_data"
 
     def run(self, dispatcher, tracker, domain):
+        form = form_interrupted_just_before(tracker)
+        if form:
+            # The check was closed to ask the deletion question: nothing is erased, so it goes on where it was.
+            dispatcher.utter_message(text="D'accord, je ne supprime rien. Reprenons là où nous en étions.")
+            return [SlotSet("awaiting", None), FollowupAction(form)]
         dispatcher.utter_message(text="D'accord, je ne supprime rien.", buttons=[MENU_BUTTON])
         return [SlotSet("awaiting", None)]
 

@@ -13,6 +13,7 @@ from actions.db import prepare_database
 from actions.leads import (
     ActionDeleteMyData,
     ActionEmployerVerdict,
+    ActionKeepMyData,
     ActionNoConsent,
     ActionPrescreenVerdict,
     ActionShowMyData,
@@ -248,6 +249,27 @@ def test_my_data_asked_at_the_consent_question_answers_then_asks_it_again(databa
     assert count(database, Lead) == 1 and "je vous repose la question" not in text.lower()
     # Without a question open, « mes données » asks nothing.
     assert len(run(ActionShowMyData(), {}, intent="my_data")[2]) == 1
+
+
+def test_a_deletion_cancelled_right_after_it_closed_a_check_takes_the_check_up_again():
+    asked_during_the_check = [
+        {"event": "active_loop", "name": "prescreen_form"},
+        {"event": "user", "text": "supprimer mes données"},
+        {"event": "action", "name": "action_deactivate_loop"}, {"event": "active_loop", "name": None},
+        {"event": "action", "name": "action_confirm_deletion"},
+        {"event": "user", "text": "non"},
+    ]
+    events, text, _ = run(ActionKeepMyData(), {"awaiting": "delete_confirmation"}, intent="deny",
+                          events=asked_during_the_check)
+    assert text == "D'accord, je ne supprime rien. Reprenons là où nous en étions."
+    assert {"event": "followup", "name": "prescreen_form", "timestamp": None} in events
+    # Asked outside a check, the « non » ends with the menu.
+    outside = [{"event": "user", "text": "supprimer mes données"}, {"event": "action", "name": "action_confirm_deletion"},
+               {"event": "user", "text": "non"}]
+    events, text, messages = run(ActionKeepMyData(), {"awaiting": "delete_confirmation"}, intent="deny",
+                                 events=outside)
+    assert text == "D'accord, je ne supprime rien." and messages[0]["buttons"]
+    assert not [e for e in events if e["event"] == "followup"]
 
 
 def test_another_person_sees_nothing_of_the_first(database, monkeypatch):

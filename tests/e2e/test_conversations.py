@@ -264,6 +264,15 @@ def test_my_data_asked_at_the_consent_question_then_yes_stores_the_lead(live_sta
     assert stored(live_stack, chat_id)[0].first_name == "Sarah"
 
 
+def test_a_deletion_asked_during_a_check_then_cancelled_takes_the_check_up_again(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    talk(live_stack, sender, "/start_prescreen", "34")
+    assert "Voulez-vous vraiment supprimer" in talk(live_stack, sender, "/delete_my_data")
+    text = talk(live_stack, sender, "/deny")
+    assert "Reprenons là où nous en étions" in text and "Quelle est votre situation" in text
+    assert "Quel métier" in talk(live_stack, sender, '/inform{"situation":"job_seeker"}')
+
+
 def test_deleting_my_data_erases_the_conversation_history(live_stack, on_date):
     on_date("2025-06-01")
     chat_id = str(uuid.uuid4().int % 10**9)
