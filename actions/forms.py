@@ -22,6 +22,7 @@ from actions.parsing import (
     fold,
     hires_in,
     is_a_bare_age_follow_up,
+    is_a_department_number,
     is_a_duration,
     looks_like_a_contact,
     parse_age,
@@ -115,9 +116,11 @@ def entity_value_in(message: dict, entity: str) -> str | None:
 
 
 def stated_value(message: dict, entity: str) -> str | None:
-    """An entity of a message that answered no question. The NLU tags "depuis 10 ans" as an age: not taken."""
+    """An entity of a message that answered no question. The NLU tags "depuis 10 ans" or "dans le 33" as an age:
+    not taken."""
     value = entity_value_in(message, entity)
-    if entity == "age" and value and is_a_duration(message.get("text") or "", value):
+    text = message.get("text") or ""
+    if entity == "age" and value and (is_a_duration(text, value) or is_a_department_number(text, value)):
         return None
     return value
 

@@ -78,6 +78,17 @@ def is_a_duration(text: str, number) -> bool:
                      rf"|\b{n}\s*ans?\s+(?:d|de)\b", folded) is not None
 
 
+def is_a_department_number(text: str, number) -> bool:
+    """Whether `number` appears in `text` as a department ("dans le 33", "le 93"), which the NLU sometimes tags as
+    an age."""
+    if not str(number).isdigit():
+        return False
+    folded = fold(text).replace("'", " ")
+    n = re.escape(str(number))
+    return re.search(rf"\b(?:dans le|le|du|departement|dept)\s+{n}\b(?!\s*ans?\b)", folded) is not None \
+        and not names_this_age(text, int(number))
+
+
 def names_this_age(text: str, age: int) -> bool:
     """Whether `text` says "<age> ans", in digits or words ("16 ans", "dix-sept ans", "vingt et un ans"): the NLU
     may tag another number ("3 enfants") as an age, and maps "dix-sept" to 17."""

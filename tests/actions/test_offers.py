@@ -86,6 +86,25 @@ def test_a_length_of_time_tagged_as_an_age_is_not_carried():
     assert message["buttons"][0]["payload"] == "/start_prescreen"
 
 
+@pytest.mark.parametrize(("text", "age", "carried"), [
+    ("je suis gérante d'une SARL dans le 33, on voudrait recruter", "33", False),
+    ("on embauche dans le 93", "93", False),
+    ("j'ai 18 ans et j'habite dans le 18", "18", True),
+])
+def test_a_department_number_tagged_as_an_age_is_not_carried(text, age, carried):
+    from actions.forms import stated_value
+
+    message = {"text": text, "entities": [entity("age", age)]}
+    assert (stated_value(message, "age") is not None) is carried
+
+
+def test_a_structure_in_a_department_asking_an_employer_question_gets_the_employer_offer():
+    text = "bonjour, je suis gérante d'une SARL dans le 33, on voudrait recruter 2 auxiliaires de vie"
+    messages, slots = answer_faq(text, "faq_employer_steps", entity("employer_kind", "private"), entity("age", "33"))
+    assert slots == {"awaiting": "offer_employer_check"}
+    assert messages[1]["buttons"][0]["payload"] == '/employer_check{"employer_kind":"private"}'
+
+
 def test_a_faq_answer_after_the_offer_closes_it_but_not_a_pending_consent():
     from actions.faq import ActionAnswerFaq
 
