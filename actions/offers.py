@@ -101,7 +101,7 @@ class ActionOfferChecks(Action):
 
 # Questions a candidate asks about themselves: « j'ai 52 ans, c'est possible pour moi ? » gets the general answer,
 # then the offer of the pre-screen, which a « oui » opens with the age or situation just said.
-PERSONAL_TOPICS = {"public_age", "status", "experience"}
+PERSONAL_TOPICS = {"public_age", "status", "experience", "cdi_avenant", "temp_work", "individual_apply"}
 # In the same way, « on est une crèche privée, on voudrait embaucher » gets the steps, then the offer of the
 # employer check.
 EMPLOYER_TOPICS = {"employers_allowed", "public_employers", "employer_steps", "hiring_aids", "employer_cost",

@@ -233,6 +233,10 @@ def test_a_question_about_oneself_gets_the_answer_then_the_offer_of_the_prescree
     assert slots == {"awaiting": "offer_prescreen"}
     messages, _ = answer_faq("je touche le RSA, je peux postuler ?", "faq_status", entity("situation", "job_seeker"))
     assert messages[1]["buttons"][0]["payload"] == '/start_prescreen{"situation":"job_seeker"}'
+    messages, _ = answer_faq("je suis en cdi depuis 3 ans, mon employeur peut me proposer ça ?", "faq_cdi_avenant",
+                             entity("situation", "employee_cdi"))
+    assert "avenant" in messages[0]["text"]
+    assert messages[1]["buttons"][0]["payload"] == '/start_prescreen{"situation":"employee_cdi"}'
 
 
 def test_a_structure_asking_an_employer_question_gets_the_answer_then_the_offer_of_the_employer_check():
