@@ -501,6 +501,7 @@ class SharedQuestions:
     def extract_department(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         kb = load_knowledge()
         return self.said_when_opening("department", "department", tracker, kb.resolve_department) \
+            or department_number_in(opening_message(tracker)) \
             or self.answer_for("department", tracker, lambda text, t: kb.resolve_department(
             entity_value(t, "department") or text))
 
@@ -835,6 +836,16 @@ def employer_kind_in_description(message: dict | None) -> dict[str, Any]:
     kinds = {kind for kind, words in EMPLOYER_WORDS.items()
              if any(re.search(rf"\b{re.escape(word.strip())}\b", folded) for word in words)}
     return {"employer_kind": kinds.pop()} if len(kinds) == 1 else {}
+
+
+DEPARTMENT_NUMBER = re.compile(r"\b(?:dans le|departement|dept)\s+(\d{2,3}|2a|2b)\b(?!\s*ans?\b)")
+
+
+def department_number_in(message: dict | None) -> dict[str, Any]:
+    """« dans le 33 » in the message that opens a check, which the NLU tags as an age rather than a place."""
+    found = DEPARTMENT_NUMBER.search(fold((message or {}).get("text") or ""))
+    code = load_knowledge().resolve_department(found.group(1)) if found else None
+    return {"department": code} if code else {}
 
 
 def sector_in_employer_description(message: dict | None) -> dict[str, Any]:

@@ -562,6 +562,14 @@ def test_the_kind_of_employer_in_words_of_a_structure_describing_itself_is_taken
     assert filled.get("employer_kind") == kind
 
 
+def test_a_department_number_in_the_opening_message_is_taken():
+    filled, messages = opening(EMPLOYER, "nous sommes une association dans le 33, on voudrait recruter",
+                               "employer_check", [entity("age", "33")])
+    assert filled == {"employer_kind": "association", "department": "33"} and "Gironde (33)" in messages[0]
+    filled, _ = opening(PRESCREEN, "j'ai 40 ans, je vis dans le 2a", "start_prescreen", [entity("age", "40")])
+    assert filled == {"age": 40, "department": "2A"}
+
+
 @pytest.mark.parametrize(("answer", "sector"), [("l'action sociale", "sanitaire_social"), ("des hôtels", "hotellerie_restauration"),
                                                 ("on a des besoins partout", None), ("le bâtiment", "btp"),
                                                 ("Autre", "autre"), ("aucun de ceux-là", "autre")])
