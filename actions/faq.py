@@ -61,6 +61,9 @@ PUBLIC_ASKED = re.compile(r"\b(?:a qui s adresse|pour qui est|qui peut (?:en )?(
 NOT_THE_PUBLIC = re.compile(r"\b(?:employeurs?|entreprises?|structures?|porteurs?|organismes?)\b")
 JOBS_ASKED = re.compile(r"\b(?:quels?|dans quels?) (?:metiers|secteurs|domaines)\b")
 JOB_TOPICS = {"sectors", "certifications", "employers_allowed", "public_employers"}
+# « c tjr possible en 2026 ? » reads as « does the 6 000 € aid still exist? »: without the aid named, what is still
+# possible is signing a contract.
+AID_NAMED = re.compile(r"\b(?:aides?|primes?|6 ?000|six mille|euros?|subventions?|bonus|exceptionnelle)\b")
 # « c'est sur 2 ans ? » reads as the age question (« 2 ans »): a length asked is the duration.
 LENGTH_ASKED = re.compile(r"\b(?:sur|en) (?:\d{1,2}|un|deux|trois|quatre|dix-huit) (?:ans?|annees?|mois)\b")
 
@@ -79,6 +82,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "sectors"
     if topic_id == "public_age" and LENGTH_ASKED.search(folded):
         return "duration"
+    if topic_id == "aid_6000_ended" and not AID_NAMED.search(folded) and "€" not in text:
+        return "window"
     return topic_id
 
 

@@ -152,6 +152,19 @@ def test_a_length_read_as_the_age_question_gets_the_duration(text, asks_length):
     assert ("16 ans révolus" in message["text"]) is not asks_length
 
 
+@pytest.mark.parametrize(("text", "names_the_aid"), [
+    ("c tjr possible en 2026 ?", False),
+    ("ça existe encore ?", False),
+    ("l'aide de 6000 euros existe encore ?", True),
+    ("et la prime exceptionnelle ?", True),
+    ("les 6 000 € c'est fini ?", True),
+])
+def test_still_possible_without_the_aid_named_gets_the_window(text, names_the_aid):
+    [message] = run_text(ActionAnswerFaq(), "faq_aid_6000_ended", text)
+    assert ("1er mai 2024" in message["text"]) is names_the_aid
+    assert ("28 février 2026" in message["text"]) is not names_the_aid
+
+
 def test_unknown_intent_gets_the_clarification_not_a_crash():
     [message] = run(ActionAnswerFaq(), "faq_does_not_exist")
     assert "pas sûr d'avoir compris" in message["text"]
