@@ -24,10 +24,12 @@ from actions.parsing import (
     is_a_bare_age_follow_up,
     is_a_department_number,
     is_a_duration,
+    is_a_vague_quantity,
     looks_like_a_contact,
     parse_age,
     parse_contact,
     parse_first_name,
+    parse_hires,
     parse_situation,
     parse_yes_no,
     says_employed,
@@ -53,6 +55,8 @@ NOT_ANSWERS = {
 # and the re-ask says how to leave (LEAVE_HINT).
 LEAVING_INTENTS = {"stop", "goodbye", "start_over", "start_prescreen", "employer_check", "delete_my_data"}
 SURE_ENOUGH_TO_LEAVE = 0.5
+# Intents that, read without much confidence during a check, are rather a misread answer than a digression.
+UNSURE_MEANS_AN_ANSWER = {"insult", "thanks", "greet", "bot_challenge"}
 LEAVE_HINT = "Pour arrêter le questionnaire, écrivez « stop » ; pour le reprendre au début, « recommencer »."
 SITUATION_LABELS = {
     "job_seeker": "Demandeur d'emploi (dont RSA, ASS)",
@@ -324,6 +328,8 @@ def is_digression(tracker: Tracker) -> bool:
         return True  # the pay at another age, whatever the NLU read in « et à 22 ans ? »
     if intent.startswith(FAQ_PREFIX) and not re.search(r"[a-z]", fold(tracker.latest_message.get("text") or "")):
         return False  # no word, no question: « 3 » read as the duration question is a (wrong) answer
+    if intent in UNSURE_MEANS_AN_ANSWER and intent_confidence(tracker) < SURE_ENOUGH_TO_LEAVE:
+        return False  # « autre » read as an insult at 0.39, « beaucoup » as thanks at 0.31: answers, misread
     return intent in NOT_ANSWERS or intent.startswith(FAQ_PREFIX)
 
 
@@ -475,7 +481,9 @@ class SharedQuestions:
             )
             return {"target": None}
         examples = "(par exemple « aide-soignant », « cuisinier », « maçon »)"
-        if latest_intent(tracker) in ("affirm", "deny") or text.startswith("/"):
+        if latest_intent(tracker) in ("affirm", "deny") or text.startswith("/") \
+                or re.sub(r"[\s'-]+", " ", fold(text)).strip(" .!") in OTHER_SECTOR_ANSWERS:
+            # « autre » after the list of certifications: another job, to be named.
             # "oui" / "non", or a button from an older catalogue: nothing to search for.
             said = f"Indiquez le nom du métier ou du diplôme visé {examples}, ou « je ne sais pas »."
         elif asks:
@@ -728,10 +736,15 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
         said = hires_in(message.get("text") or "") if message else None
         if said and 1 <= said <= MAX_HIRES:
             return {"hires": said}
-        return self.answer_for("hires", tracker, lambda text, t: parse_age(text))
+        # « beaucoup » (read as thanks) answers this question too: it is told a figure is needed.
+        return self.answer_for("hires", tracker,
+                               lambda text, t: parse_hires(text) or (text if is_a_vague_quantity(text) else None))
 
     def validate_hires(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
-        count = parse_age(str(value or ""))  # same reading as an age: digits or words
+        count = parse_hires(str(value or ""))
+        if count is None and is_a_vague_quantity(str(value or "")):
+            dispatcher.utter_message(text="Un ordre de grandeur suffit : indiquez un nombre, par exemple 3.")
+            return {"hires": None}
         if count is None or not 1 <= count <= MAX_HIRES:
             dispatcher.utter_message(text=f"Indiquez un nombre de recrutements entre 1 et {MAX_HIRES}, en chiffres.")
             return {"hires": None}

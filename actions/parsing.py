@@ -133,6 +133,32 @@ HIRES = re.compile(rf"(?:recrut|embauch|engag)\w*\s+(?:de\s+|d\s+)?(\d{{1,4}}|{H
                    r"embauches?)\b")
 
 
+# « une dizaine », « 3 ou 4 », « entre 5 et 8 »: a number of hires is often said roughly; the upper figure is kept.
+ABOUT = {"dizaine": 10, "douzaine": 12, "quinzaine": 15, "vingtaine": 20, "trentaine": 30, "quarantaine": 40,
+         "cinquantaine": 50, "soixantaine": 60, "centaine": 100}
+RANGE = re.compile(r"^(?:entre |de )?(\d{1,4}) ?(?:ou|a|et|-|/) ?(\d{1,4})(?: (?:personnes?|postes?|salaries?|"
+                   r"recrutements?|embauches?))?$")
+VAGUE_QUANTITY = re.compile(r"\b(?:quelques|plusieurs|beaucoup|pas mal|un certain nombre|un peu|nombreux|"
+                            r"nombreuses|je (?:ne )?sais pas)\b")
+
+
+def parse_hires(text: str) -> int | None:
+    """A number of hires: « 3 », « trois », « une dizaine », « 3 ou 4 » (4)."""
+    folded = fold(text).replace("'", " ").strip(" .!?")
+    about = re.search(rf"\b(?:une |un )?({'|'.join(ABOUT)})\b", folded)
+    if about:
+        return ABOUT[about.group(1)]
+    spread = RANGE.match(folded)
+    if spread:
+        return max(int(spread.group(1)), int(spread.group(2)))
+    return parse_age(text)  # digits or words, as an age is read
+
+
+def is_a_vague_quantity(text: str) -> bool:
+    """« quelques-uns », « beaucoup »: a number of hires without a figure."""
+    return VAGUE_QUANTITY.search(fold(text).replace("-", " ")) is not None
+
+
 def hires_in(text: str) -> int | None:
     """The number of hires a sentence states ("je voudrais recruter 3 personnes", "2 postes à pourvoir")."""
     match = HIRES.search(fold(text).replace("'", " "))

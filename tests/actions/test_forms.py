@@ -443,6 +443,37 @@ def test_the_prescreen_reuses_what_its_opening_message_says_and_says_so():
     assert "aide-soignant" in messages[0] and "(69)" in messages[0] and "recommencer" in messages[0]
 
 
+@pytest.mark.parametrize(("said", "hires"), [("3", 3), ("trois", 3), ("une dizaine", 10), ("3 ou 4", 4),
+                                             ("entre 5 et 8 personnes", 8), ("2-3", 3), ("une vingtaine", 20)])
+def test_a_number_of_hires_said_roughly_is_read(said, hires):
+    assert validate(EMPLOYER, "hires", said)[0] == {"hires": hires}
+
+
+def test_a_number_of_hires_without_a_figure_is_asked_as_a_figure():
+    result, messages, _ = validate(EMPLOYER, "hires", "beaucoup", intent="thanks", confidence=0.31)
+    assert result == {"hires": None} and messages == ["Un ordre de grandeur suffit : indiquez un nombre, par exemple 3."]
+    # Read as thanks or as the duration question, such answers still answer the question asked.
+    for text, intent in (("beaucoup", "thanks"), ("3 ou 4", "faq_duration")):
+        tracker = make_tracker(text=text, intent=intent, confidence=0.3, slots={"requested_slot": "hires"})
+        assert EMPLOYER.extract_hires(CollectingDispatcher(), tracker, {}) == {"hires": text}
+
+
+@pytest.mark.parametrize(("intent", "confidence", "answers"), [
+    ("insult", 0.39, True), ("thanks", 0.31, True), ("insult", 0.95, False), ("thanks", 0.98, False),
+])
+def test_an_unsure_courtesy_or_insult_during_a_check_is_a_misread_answer(intent, confidence, answers):
+    from actions.forms import is_digression
+
+    tracker = make_tracker(text="autre", intent=intent, confidence=confidence, slots={"requested_slot": "target"})
+    assert is_digression(tracker) is not answers
+
+
+def test_other_at_the_job_question_asks_for_the_jobs_name_and_offers_nothing_to_keep():
+    result, messages, raw = validate(PRESCREEN, "target", "autre")
+    assert result == {"target": None} and not raw[0].get("buttons")
+    assert messages[0].startswith("Indiquez le nom du métier ou du diplôme visé")
+
+
 def test_the_employer_check_reuses_the_number_of_hires_its_opening_message_states():
     filled, messages = opening(EMPLOYER, "nous sommes 30 salariés, association d'aide à domicile, on voudrait "
                                          "recruter 3 personnes à Lille", "employer_check",
