@@ -483,8 +483,8 @@ class SharedQuestions:
         examples = "(par exemple « aide-soignant », « cuisinier », « maçon »)"
         if latest_intent(tracker) in ("affirm", "deny") or text.startswith("/") \
                 or re.sub(r"[\s'-]+", " ", fold(text)).strip(" .!") in OTHER_SECTOR_ANSWERS:
-            # « autre » after the list of certifications: another job, to be named.
-            # "oui" / "non", or a button from an older catalogue: nothing to search for.
+            # "oui" / "non", « autre » (after the list of certifications), or a button from an older catalogue:
+            # nothing to search for.
             said = f"Indiquez le nom du métier ou du diplôme visé {examples}, ou « je ne sais pas »."
         elif asks:
             # A question the NLU did not understand (« pourquoi vous voulez mon prénom ? »): not a job to search for.

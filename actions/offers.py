@@ -104,8 +104,9 @@ class ActionOfferChecks(Action):
 PERSONAL_TOPICS = {"public_age", "status", "experience", "cdi_avenant", "temp_work", "individual_apply"}
 # In the same way, « on est une crèche privée, on voudrait embaucher » gets the steps, then the offer of the
 # employer check.
-EMPLOYER_TOPICS = {"employers_allowed", "public_employers", "employer_steps", "hiring_aids", "employer_cost",
-                   "aid_6000_ended", "sectors", "certifications", "tutor", "contract_form", "opco_filing"}
+EMPLOYER_QUESTION_TOPICS = {"employers_allowed", "public_employers", "employer_steps", "hiring_aids",
+                            "employer_cost", "aid_6000_ended", "sectors", "certifications", "tutor", "contract_form",
+                            "opco_filing"}
 
 
 def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic_id: str) -> list[dict]:
@@ -120,8 +121,9 @@ def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
         offered = "offer_prescreen"
         question = "si un parcours vous est accessible"
         button = {"title": GUESS_LABELS["start_prescreen"], "payload": start_payload("start_prescreen", candidate)}
-    elif (topic_id in EMPLOYER_TOPICS and says_it_is_an_employer(text) and not tracker.get_slot("employer_kind")
-          and not {"age", "situation"} & set(candidate)  # a check already done is not offered again
+    elif (topic_id in EMPLOYER_QUESTION_TOPICS and says_it_is_an_employer(text)
+          and not tracker.get_slot("employer_kind")  # a check already done is not offered again
+          and not {"age", "situation"} & set(candidate)  # a candidate's words
           and said(tracker, EMPLOYER_ENTITIES).get("employer_kind") != "public"):  # the answer says why not
         offered = "offer_employer_check"
         question = "si votre structure peut recruter en VAE inversée"
