@@ -58,11 +58,17 @@ class ActionClarify(Action):
     def name(self) -> str:
         return "action_clarify"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         if answered_with_definition(dispatcher, load_knowledge(), tracker.latest_message.get("text")):
             return []
         if answered_with_salary_follow_up(dispatcher, tracker):  # « et à 30 ? » right after the salary answer
             return []
+        # « je suis maman au foyer, 38 ans, je voudrais reprendre un travail … » is no question the NLU knows, yet
+        # it says who is speaking: the offer of the pre-screen (which reuses it) rather than two unrelated topics.
+        from actions.offers import ActionOfferChecks, describes_a_candidate  # offers.py imports this module
+
+        if (tracker.latest_message.get("intent") or {}).get("name") == FALLBACK_INTENT and describes_a_candidate(tracker):
+            return await ActionOfferChecks().run(dispatcher, tracker, domain)
         if misses_in_a_row(tracker.events) >= 2:
             dispatcher.utter_message(
                 text="Je n'arrive toujours pas à vous comprendre, pardonnez-moi.",

@@ -136,7 +136,7 @@ FRESH_START_SLOTS = FORM_SLOTS + ["awaiting", "requested_slot"]
 
 # The actions that may end with the offer of a check (actions/offers.py), which a « oui » then opens, and the
 # values of `awaiting` that they set.
-OFFERING_ACTIONS = {"action_offer_checks", "action_answer_faq", "action_greet"}
+OFFERING_ACTIONS = {"action_offer_checks", "action_answer_faq", "action_greet", "action_clarify"}
 OFFERS = {"offer_prescreen", "offer_employer_check"}
 
 
@@ -505,6 +505,21 @@ class SharedQuestions:
         dispatcher.utter_message(text=said)
         return {"target": None}
 
+    def job_or_place_said_instead(self, dispatcher, text: str, still_needed: str) -> dict[str, Any]:
+        """« cuisinier » or « Nantes » typed at another question: kept for its own question, which is then not
+        asked, and the person is told what is still needed."""
+        code, _ = resolve_target(text.rstrip(" ?!.")) if any(ch.isalpha() for ch in text) else (None, [])
+        if code:
+            dispatcher.utter_message(text=f"C'est noté pour le métier visé : {describe('target', code)}. Il me faut "
+                                          f"encore {still_needed}.")
+            return {"target": code}
+        place = load_knowledge().resolve_department(_strip_prefix(text)) if any(ch.isalpha() for ch in text) else None
+        if place:
+            dispatcher.utter_message(text=f"C'est noté pour le lieu : {describe('department', place)}. Il me faut "
+                                          f"encore {still_needed}.")
+            return {"department": place}
+        return {}
+
     # -- département -----------------------------------------------------------------------------
     def extract_department(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         kb = load_knowledge()
@@ -611,6 +626,9 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
             dispatcher.utter_message(text="Vous êtes salarié(e) : avec quel contrat ? En CDI, en CDD ou en intérim "
                                           "(le parcours n'est pas le même : en CDI, il passe par un avenant).")
             return {"situation": None}
+        taken = self.job_or_place_said_instead(dispatcher, text, "votre situation") if situation is None else {}
+        if taken:
+            return {"situation": None, **taken}
         if situation is None:
             # « 45 » typed again here: the age is not the question any more. The question follows, with its buttons.
             said = "Il me faut maintenant votre situation." if text.isdigit() else "Je n'ai pas compris votre situation."

@@ -99,6 +99,15 @@ class ActionOfferChecks(Action):
         return [SlotSet("awaiting", offered)]
 
 
+def describes_a_candidate(tracker: Tracker) -> bool:
+    """Whether the latest message, outside a check, says the speaker's age (as an age) or situation in the first
+    person (« je suis maman au foyer, 38 ans, je voudrais reprendre un travail »)."""
+    text = tracker.latest_message.get("text") or ""
+    age = stated_age(tracker)
+    return (not tracker.active_loop_name and speaks_of_oneself(text)
+            and ("situation" in said(tracker, ["situation"]) or (age is not None and names_this_age(text, age))))
+
+
 # Questions a candidate asks about themselves: « j'ai 52 ans, c'est possible pour moi ? » gets the general answer,
 # then the offer of the pre-screen, which a « oui » opens with the age or situation just said.
 PERSONAL_TOPICS = {"public_age", "status", "experience", "cdi_avenant", "temp_work", "individual_apply"}

@@ -194,6 +194,23 @@ def test_fallback_offers_the_two_best_guesses_and_the_menu():
     assert message["buttons"][0]["title"] == titles["duration"].title
 
 
+@pytest.mark.parametrize(("text", "entities", "offers"), [
+    ("je suis maman au foyer, 38 ans, je voudrais reprendre un travail",
+     [{"entity": "situation", "value": "inactive"}, {"entity": "age", "value": "38"}], True),
+    ("j'ai 38 ans moi", [{"entity": "age", "value": "38"}], True),
+    ("38 ans de maison, et alors", [{"entity": "age", "value": "38"}], False),  # not in the first person
+    ("je travaille dans le 38", [{"entity": "age", "value": "38"}], False),  # a department, not an age
+])
+def test_a_message_not_understood_that_describes_a_candidate_gets_the_offer_of_the_prescreen(text, entities, offers):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionClarify().run(dispatcher, make_tracker(text, intent="nlu_fallback", entities=entities),
+                                             {}))
+    [message] = dispatcher.messages
+    assert ("si un parcours de VAE inversée vous est accessible" in message["text"]) is offers
+    assert ("pas sûr d'avoir compris" in message["text"]) is not offers
+    assert ({"event": "slot", "name": "awaiting", "value": "offer_prescreen", "timestamp": None} in events) is offers
+
+
 def test_second_fallback_in_a_row_offers_a_human():
     events = [user_event("nlu_fallback"), {"event": "bot", "text": "?"}, user_event("nlu_fallback")]
     [message] = run(ActionClarify(), "nlu_fallback", events=events)

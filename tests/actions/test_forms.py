@@ -115,6 +115,16 @@ def test_employed_without_the_contract_is_asked_which_contract(said):
     assert validate(PRESCREEN, "situation", "salarié en CDD")[0] == {"situation": "employee_cdd"}
 
 
+@pytest.mark.parametrize(("said", "kept", "told"), [
+    ("aide-soignant", {"target": "RNCP35830"}, "C'est noté pour le métier visé : Diplôme d'État d'aide-soignant"),
+    ("Nantes", {"department": "44"}, "C'est noté pour le lieu : Loire-Atlantique (44)"),
+])
+def test_a_job_or_a_place_said_at_the_situation_question_is_kept_for_its_own_question(said, kept, told):
+    result, messages, _ = validate(PRESCREEN, "situation", said)
+    assert result == {"situation": None, **kept}
+    assert messages[0].startswith(told) and messages[0].endswith("Il me faut encore votre situation.")
+
+
 def test_a_number_at_the_situation_question_is_told_what_is_asked_now():
     result, messages, _ = validate(PRESCREEN, "situation", "45")
     assert result == {"situation": None} and messages == ["Il me faut maintenant votre situation."]

@@ -146,6 +146,15 @@ def test_an_employers_question_from_a_structure_is_answered_then_a_yes_opens_the
     assert "Pour quel métier" in text
 
 
+def test_a_message_not_understood_that_describes_a_candidate_gets_the_offer_and_a_yes_reuses_it(live_stack):
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    text = talk(live_stack, sender, "je suis maman au foyer, 38 ans, je voudrais reprendre un travail dans la "
+                                    "petite enfance")
+    assert "si un parcours de VAE inversée vous est accessible" in text
+    text = talk(live_stack, sender, "oui")
+    assert "Je reprends ce que vous m'avez indiqué : 38 ans" in text
+
+
 def test_a_faq_question_in_the_middle_comes_back_to_the_same_step(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34")
