@@ -453,12 +453,10 @@ class SharedQuestions:
             # Near titles of another sector than the one chosen are no help (« agent de propreté » is not the CAP
             # petite enfance): the job said can still be kept.
             matches = [m for m in matches if m.certification.sector == chosen_sector]
-        place = kb.resolve_department(_strip_prefix(text)) if any(ch.isalpha() for ch in text) else None
-        if place and not matches:
-            # "Lyon" at the job question: a place, not a job to keep. The department question would ask for it next.
-            dispatcher.utter_message(text=f"C'est noté pour le lieu : {describe('department', place)}. "
-                                          "Il me faut encore le métier ou le diplôme visé.")
-            return {"target": None, "department": place}
+        # "Lyon" at the job question: a place, not a job to keep.
+        place_said = {} if matches else self.place_said_instead(dispatcher, text, "le métier ou le diplôme visé")
+        if place_said:
+            return {"target": None, **place_said}
         hires = hires_in(text) if self.asks_hires else None
         if hires and 1 <= hires <= MAX_HIRES and not matches:
             # "2 personnes" at the job question: the number of hires, which is then not asked again.
@@ -513,12 +511,16 @@ class SharedQuestions:
             dispatcher.utter_message(text=f"C'est noté pour le métier visé : {describe('target', code)}. Il me faut "
                                           f"encore {still_needed}.")
             return {"target": code}
+        return self.place_said_instead(dispatcher, text, still_needed)
+
+    def place_said_instead(self, dispatcher, text: str, still_needed: str) -> dict[str, Any]:
+        """« Nantes » typed at another question: kept for the department question, which is then not asked."""
         place = load_knowledge().resolve_department(_strip_prefix(text)) if any(ch.isalpha() for ch in text) else None
-        if place:
-            dispatcher.utter_message(text=f"C'est noté pour le lieu : {describe('department', place)}. Il me faut "
-                                          f"encore {still_needed}.")
-            return {"department": place}
-        return {}
+        if not place:
+            return {}
+        dispatcher.utter_message(text=f"C'est noté pour le lieu : {describe('department', place)}. Il me faut "
+                                      f"encore {still_needed}.")
+        return {"department": place}
 
     # -- département -----------------------------------------------------------------------------
     def extract_department(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:

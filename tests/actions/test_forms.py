@@ -315,6 +315,13 @@ def test_a_number_of_hires_said_at_the_job_question_is_kept_and_the_job_asked_ag
     assert "hires" not in result
 
 
+@pytest.mark.parametrize("form", [PRESCREEN, EMPLOYER])
+def test_a_place_said_at_the_job_question_is_kept_for_the_place_question_and_the_job_asked_again(form):
+    result, messages, _ = validate(form, "target", "Lyon")
+    assert result == {"target": None, "department": "69"}
+    assert messages == ["C'est noté pour le lieu : Rhône (69). Il me faut encore le métier ou le diplôme visé."]
+
+
 def test_dont_know_leads_to_sectors_then_to_certifications_of_the_sector():
     result, _, raw = validate(PRESCREEN, "target", "je ne sais pas", intent="dont_know")
     assert result == {"target": None}
