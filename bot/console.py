@@ -138,11 +138,17 @@ class ConsoleChat:
 
 
 def main() -> int:
+    from bot.retention import purge_and_log, retention_days, tracker_store_url
     from storage import Store
 
+    store = Store()
+    # The consent text promises erasure after the retention period, in console mode too: a console session is
+    # short, so once at start is enough.
+    purge_and_log(store, tracker_store_url(), retention_days())
     client = RasaClient()
     sender = os.environ.get("CONSOLE_SENDER_ID", "console:local")
     try:
-        return ConsoleChat(client, sender, sys.stdin.buffer, sys.stdout, ConsoleOutbox(Store())).run()
+        return ConsoleChat(client, sender, sys.stdin.buffer, sys.stdout, ConsoleOutbox(store)).run()
     finally:
         client.close()
+        store.dispose()

@@ -1,7 +1,7 @@
 """Retention: people, and conversations of Rasa's tracker store, inactive for longer than RETENTION_DAYS are erased.
 
-The consent text promises it (180 days by default): the bot runs `purge_inactive` once a day, and operators can run
-it by hand with `python -m bot admin purge`.
+The consent text promises it (180 days by default): the Telegram bot runs `purge_inactive` once a day, the console
+chat once when it starts, and operators can run it by hand with `python -m bot admin purge`.
 """
 
 from __future__ import annotations
@@ -75,17 +75,21 @@ def purge_inactive(store: Store, tracker_url: str, days: int, now: datetime | No
     return people, purge_conversation_history(tracker_url, older_than, dry_run)
 
 
-async def retention_job(context) -> None:
-    """Daily job of the Telegram bot (bot/telegram_app.py)."""
-    app = context.application
-    settings = app.bot_data["settings"]
+def purge_and_log(store: Store, tracker_url: str, days: int, now: datetime | None = None) -> None:
+    """One scheduled purge: a failure is logged and never stops the chat (the next purge tries again)."""
     try:
-        people, conversations = await asyncio.to_thread(
-            purge_inactive, app.bot_data["store"], settings.tracker_store_url, settings.retention_days,
-            app.bot_data["clock"]())
-    except Exception:  # the next run tries again; the bot goes on answering
+        people, conversations = purge_inactive(store, tracker_url, days, now)
+    except Exception:
         logger.exception("retention purge failed")
         return
     if people or conversations:
         logger.info("retention: %d person(s) and %d conversation(s) inactive for %d days erased",
-                    people, conversations, settings.retention_days)
+                    people, conversations, days)
+
+
+async def retention_job(context) -> None:
+    """Daily job of the Telegram bot (bot/telegram_app.py)."""
+    app = context.application
+    settings = app.bot_data["settings"]
+    await asyncio.to_thread(purge_and_log, app.bot_data["store"], settings.tracker_store_url,
+                            settings.retention_days, app.bot_data["clock"]())

@@ -1,4 +1,4 @@
-"""The bot's daily retention purge: people and conversation histories inactive for longer than RETENTION_DAYS."""
+"""The retention purge of the Telegram bot (daily) and of the console chat (at start): people and conversation histories inactive for longer than RETENTION_DAYS."""
 
 from __future__ import annotations
 
@@ -37,3 +37,34 @@ def test_retention_settings_come_from_the_environment(tmp_path):
     assert settings.retention_days == 30 and settings.tracker_store_url == "postgresql://u@h/rasa"
     assert settings.retention_interval == 24 * 3600
     assert Settings.from_env({}).tracker_store_url.endswith("var/tracker.db")
+
+
+def test_the_console_chat_purges_what_is_older_than_the_retention_period_when_it_starts(tmp_path, monkeypatch,
+                                                                                         capsys):
+    import io
+    import sys
+    from datetime import datetime, timezone
+
+    from bot.console import main as console_main
+    from storage import Store, migrate
+
+    app_url, tracker_url = f"sqlite:///{tmp_path / 'app.db'}", f"sqlite:///{tmp_path / 'tracker.db'}"
+    migrate(app_url)
+    store = Store(app_url)
+    now = datetime.now(timezone.utc)
+    with store.transaction() as s:
+        for chat, age in (("old", 200), ("recent", 10)):
+            get_or_create_person(s, "console", chat, now - timedelta(days=age)).first_name = "X"
+    tracker_events(tracker_url, {"console:old": [(now - timedelta(days=200)).timestamp()],
+                                 "console:recent": [(now - timedelta(days=10)).timestamp()]})
+    for name, value in {"DATABASE_URL": app_url, "TRACKER_STORE_URL": tracker_url, "RETENTION_DAYS": "180",
+                        "RASA_URL": "http://127.0.0.1:9"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))  # end of input at once: the chat closes
+
+    assert console_main() == 0
+    assert "Au revoir" in capsys.readouterr().out
+    with store.transaction() as s:
+        assert find_person(s, "console", "old") is None and find_person(s, "console", "recent") is not None
+    assert tracker_senders(tracker_url) == ["console:recent"]
+    store.dispose()
