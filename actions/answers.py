@@ -55,6 +55,10 @@ def answered_with_definition(dispatcher, kb, text: str | None) -> bool:
     term = kb.term_asked(text or "")
     if term is None:
         return False
-    dispatcher.utter_message(text=with_sources(term.definition, term.sources, term.verified),
-                             buttons=follow_up_buttons(kb, term.follow_ups))
+    dispatcher.utter_message(**definition_message(kb, term))
     return True
+
+
+def definition_message(kb, term) -> dict[str, Any]:
+    return {"text": with_sources(term.definition, term.sources, term.verified),
+            "buttons": follow_up_buttons(kb, term.follow_ups)}

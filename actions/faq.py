@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import re
 
+import httpx
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import SALARY_TOPIC, answered_with_definition, render_message, salary_message
+from actions.answers import (
+    SALARY_TOPIC,
+    answered_with_definition,
+    definition_message,
+    render_message,
+    salary_message,
+)
 from actions.fallback import FAQ_PREFIX, ActionClarify
 from actions.forms import age_for_salary, answered_with_salary_follow_up
 from actions.offers import forget_offer, offer_check_after_answer
-from actions.parsing import fold, says_it_is_an_employer
+from actions.parsing import fold, is_a_bare_age_follow_up, says_it_is_an_employer
 from actions.safety import apologise_on_error
 from knowledge import clock, load_knowledge
 
@@ -57,7 +66,7 @@ EMPLOYER_SIDE = re.compile(r"\bpour (?:nous|l entreprise|l employeur|notre \w+|m
 
 # « à qui s'adresse ce parcours ? » read as how to apply, « dans quels métiers ça se pratique ? » as the experience
 # needed: who the scheme is for, and its jobs, are asked in these words whatever else the question says.
-PUBLIC_ASKED = re.compile(r"\b(?:a qui s adresse|pour qui est|qui peut (?:en )?(?:beneficier|profiter))\b")
+PUBLIC_ASKED = re.compile(r"\b(?:a qui s adresse|pour qui est|c est pour qui|qui peut (?:en )?(?:beneficier|profiter))\b")
 NOT_THE_PUBLIC = re.compile(r"\b(?:employeurs?|entreprises?|structures?|porteurs?|organismes?)\b")
 JOBS_ASKED = re.compile(r"\b(?:quels?|dans quels?) (?:metiers|secteurs|domaines)\b")
 JOB_TOPICS = {"sectors", "certifications", "employers_allowed", "public_employers"}
@@ -95,6 +104,83 @@ def topic_for_intent(intent: str | None) -> str | None:
     return TOPIC_FOR_INTENT.get(intent)
 
 
+# Several questions in one message (« combien ça dure et combien je serai payé ? »): the NLU gives the whole message
+# one intent, often a third topic, while each question read on its own is reliable (probe of 2026-12-07: 24 of 26
+# questions right, at 0.45 or more). Questions end with « ? » or start with « et » and a question word.
+QUESTION_BREAK = re.compile(
+    r"\?+|[,;]?\s+et\s+(?=(?:combien|quel|quelle|quels|quelles|qui|o[uù]|comment|pourquoi|quand|jusqu|est[- ]ce|"
+    r"y a|il y a|dans quel|dans quels|[àa] partir|peut|puis|faut)\b)", re.IGNORECASE)
+QUESTION_CONFIDENCE = 0.4
+MAX_QUESTIONS = 3
+MAX_SPLIT_CHARS = 600  # a long story is no list of questions: answered as one message
+PARSE_TIMEOUT = 5.0
+
+
+def questions_in(text: str) -> list[str]:
+    """The questions of a message that asks several; [] for a message that asks one."""
+    if len(text) > MAX_SPLIT_CHARS:
+        return []
+    parts = [part.strip(" ,;.!") for part in QUESTION_BREAK.split(text)]
+    # « et à 19 ans ? » after « quel salaire ? » is the same question for another age, not a second topic.
+    parts = [part for part in parts if sum(ch.isalpha() for ch in part) >= 3 and not is_a_bare_age_follow_up(part)]
+    return parts[:MAX_QUESTIONS] if len(parts) >= 2 else []
+
+
+async def read_each(questions: list[str]) -> list[dict]:
+    """The NLU's reading of each question, from the Rasa server's HTTP API (token-protected; the stack sets
+    RASA_URL and RASA_API_TOKEN); [] when it cannot be reached, so that the message is answered as one."""
+    url, token = os.environ.get("RASA_URL"), os.environ.get("RASA_API_TOKEN")
+    if not (url and token):
+        return []
+    try:
+        async with httpx.AsyncClient(timeout=PARSE_TIMEOUT) as client:
+            responses = await asyncio.gather(*(
+                client.post(f"{url.rstrip('/')}/model/parse", params={"token": token}, json={"text": question})
+                for question in questions))
+        for response in responses:
+            response.raise_for_status()
+        return [response.json() for response in responses]
+    except (httpx.HTTPError, ValueError) as error:  # never the text: it may hold a name
+        logger.warning("cannot read the questions one by one (%s): answered as one", type(error).__name__)
+        return []
+
+
+def topic_message(kb, tracker: Tracker, topic_id: str) -> dict:
+    age = age_for_salary(tracker) if topic_id == SALARY_TOPIC else None
+    if age is not None:
+        return salary_message(kb, age, on=clock.today())
+    return render_message(kb, topic_id, on=clock.today())
+
+
+async def answer_question_by_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
+    """Answer each question of a message that asks several about different topics, and return the events; None
+    when the message asks one question (or only one topic can be read), to be answered as a whole."""
+    questions = questions_in(tracker.latest_message.get("text") or "")
+    readings = await read_each(questions) if questions else []
+    kb = load_knowledge()
+    answers: dict[str, dict] = {}  # topic or term -> message, in the order asked
+    for question, reading in zip(questions, readings, strict=False):  # no readings: nothing to split
+        term = kb.term_asked(question)
+        if term is not None:
+            answers.setdefault(f"term:{term.id}", definition_message(kb, term))
+            continue
+        intent = reading.get("intent") or {}
+        name = intent.get("name") or ""
+        topic_id = topic_for_intent(name) if name.startswith(FAQ_PREFIX) \
+            and (intent.get("confidence") or 0) >= QUESTION_CONFIDENCE else None
+        topic_id = topic_for_speaker(topic_for_wording(topic_id, question), tracker)
+        if topic_id in kb.faq_topics:
+            answers.setdefault(topic_id, topic_message(kb, tracker, topic_id))
+    if len(answers) < 2:
+        return None
+    answered = {f"/{FAQ_PREFIX}{key}" for key in answers}
+    for message in answers.values():
+        # No button for a topic answered in this same turn (« Quelles aides ? » under the employer's cost).
+        dispatcher.utter_message(**{**message, "buttons": [b for b in message["buttons"] if b["payload"] not in answered]})
+    topics = [key for key in answers if not key.startswith("term:")]
+    return offer_check_after_answer(dispatcher, tracker, topics[0]) if topics else forget_offer(tracker)
+
+
 @apologise_on_error
 class ActionAnswerFaq(Action):
     def name(self) -> str:
@@ -105,14 +191,13 @@ class ActionAnswerFaq(Action):
         if (answered_with_definition(dispatcher, kb, tracker.latest_message.get("text"))
                 or answered_with_salary_follow_up(dispatcher, tracker)):  # « et à 27 ans ? » reads as public_age
             return forget_offer(tracker)
+        events = await answer_question_by_question(dispatcher, tracker)
+        if events is not None:
+            return events
         topic_id = topic_for_intent((tracker.latest_message.get("intent") or {}).get("name"))
         topic_id = topic_for_speaker(topic_for_wording(topic_id, tracker.latest_message.get("text") or ""), tracker)
         if topic_id not in kb.faq_topics:
             logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
             return await ActionClarify().run(dispatcher, tracker, domain)
-        age = age_for_salary(tracker) if topic_id == SALARY_TOPIC else None
-        if age is not None:
-            dispatcher.utter_message(**salary_message(kb, age, on=clock.today()))
-        else:
-            dispatcher.utter_message(**render_message(kb, topic_id, on=clock.today()))
+        dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
         return offer_check_after_answer(dispatcher, tracker, topic_id)

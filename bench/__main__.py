@@ -178,8 +178,6 @@ class LiveBench:
         started = time.monotonic()
         await asyncio.to_thread(prepare_database, self.database_url)
         actions, rasa = server_services(self.cfg, log_dir=self.logs, env=self.env())
-        if self.args.quality_via_parse:
-            rasa.argv.append("--enable-api")  # /model/parse for the understanding figures (loopback only)
         for service in (actions, rasa):
             self.supervisor.start(service)
         self.pids = {"Rasa server": rasa.process.pid, "action server": actions.process.pid}
@@ -342,7 +340,8 @@ class LiveBench:
             await self.start()
             if self.args.quality_via_parse:
                 self.results["quality"] = await asyncio.to_thread(
-                    quality, self.out, self.figure, f"{self.cfg.rasa_url}/model/parse", False)
+                    quality, self.out, self.figure,
+                    f"{self.cfg.rasa_url}/model/parse?token={self.cfg.rasa_api_token}", False)
             await asyncio.to_thread(self.faq_dev)
             await self.load_steps()
             missed = self.missed_load_target()

@@ -252,7 +252,7 @@ def rasa_predictions(out_dir: Path) -> list[tuple[str, str, str]]:
 
 
 def parse_with_server(parse_url: str, heldout: list[tuple[str, str]], timeout: float = 60) -> list[tuple[str, str, str]]:
-    """(text, gold, predicted) from a running Rasa server started with --enable-api (POST /model/parse): the
+    """(text, gold, predicted) from a running Rasa server's HTTP API (POST /model/parse, token in the URL): the
     whole NLU pipeline of the trained model, FallbackClassifier included, as in `rasa test nlu`."""
     import httpx
 

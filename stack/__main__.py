@@ -36,6 +36,9 @@ def server_services(
             "--credentials", str(settings.CREDENTIALS_FILE),
             "--interface", cfg.rasa_host,
             "--port", str(cfg.rasa_port),
+            # The HTTP API, token-protected: the action server reads each question of a message that asks several
+            # with /model/parse (actions/faq.py).
+            "--enable-api", "--auth-token", cfg.rasa_api_token,
         ],
         ready_url=f"{cfg.rasa_url}/webhooks/rest/",
         log_path=None if to_terminal else logs / "rasa.log",

@@ -210,12 +210,12 @@ def run_eval() -> int:
     if not faq_file.exists():
         raise SystemExit(f"ERROR: {faq_file} not found (set FAQ_DEV_FILE)")
     items = yaml.safe_load(faq_file.read_text())["items"]
-    # A stack of its own, with Rasa's HTTP API enabled on loopback for /model/parse (token-protected).
-    token = uuid.uuid4().hex
+    # A stack of its own; its Rasa HTTP API (token-protected, loopback) answers /model/parse.
+    run_id = uuid.uuid4().hex[:8]
     cfg = settings.Settings(rasa_port=free_port(), action_port=free_port(),
-                            tracker_store_url=f"sqlite:///{out_dir / f'tracker-{token[:8]}.db'}")
+                            tracker_store_url=f"sqlite:///{out_dir / f'tracker-{run_id}.db'}")
     env = cfg.child_env()
-    env["DATABASE_URL"] = f"sqlite:///{out_dir / f'app-{token[:8]}.db'}"
+    env["DATABASE_URL"] = f"sqlite:///{out_dir / f'app-{run_id}.db'}"
     supervisor = Supervisor()
     lines: list[str] = []
     try:
@@ -223,14 +223,13 @@ def run_eval() -> int:
 
         prepare_database(env["DATABASE_URL"])
         actions, rasa = server_services(cfg, log_dir=out_dir / "logs", env=env)
-        rasa.argv += ["--enable-api", "--auth-token", token]
         for service in (actions, rasa):
             supervisor.start(service)
         print(">> starting the stack for the evaluation...", flush=True)
         for service in (actions, rasa):
             supervisor.wait_ready(service, cfg.startup_timeout)
         print(">> NLU evaluation on the held-out files...", flush=True)
-        nlu = evaluate_nlu(f"{cfg.rasa_url}/model/parse", token)
+        nlu = evaluate_nlu(f"{cfg.rasa_url}/model/parse", cfg.rasa_api_token)
         print(">> end-to-end FAQ sample...", flush=True)
         faq = evaluate_faq(items, cfg.rest_webhook_url)
     except StackError as error:

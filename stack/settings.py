@@ -6,6 +6,7 @@ The README's configuration table mirrors this file.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,9 @@ class Settings:
     tracker_store_url: str = field(default_factory=lambda: f"sqlite:///{VAR_DIR / 'tracker.db'}")
     startup_timeout: float = 180.0
     telegram_token: str = ""
+    # Guards Rasa's HTTP API, which the action server uses to read each question of a message that asks several
+    # (actions/faq.py); random at each start unless set.
+    rasa_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -58,6 +62,7 @@ class Settings:
             tracker_store_url=env.get("TRACKER_STORE_URL", defaults.tracker_store_url),
             startup_timeout=float(env.get("RASA_STARTUP_TIMEOUT", defaults.startup_timeout)),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            rasa_api_token=env.get("RASA_API_TOKEN") or defaults.rasa_api_token,
         )
 
     @property
@@ -79,6 +84,7 @@ class Settings:
             RASA_URL=self.rasa_url,
             ACTION_SERVER_URL=self.action_url,
             TRACKER_STORE_URL=self.tracker_store_url,
+            RASA_API_TOKEN=self.rasa_api_token,
             SANIC_HOST=self.action_host,  # rasa-sdk binds to SANIC_HOST (0.0.0.0 otherwise)
             PYTHONUNBUFFERED="1",
             # Rasa must never phone home or download anything at run time.

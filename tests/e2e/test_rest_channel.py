@@ -31,6 +31,12 @@ def test_duration_question_is_answered_from_knowledge_with_its_source(live_stack
     assert re.search(r"vérifiée le \d\d/\d\d/\d{4}", text)
 
 
+def test_a_message_with_two_questions_gets_an_answer_to_each(live_stack):
+    # The action server reads each question with the Rasa server's token-protected HTTP API.
+    text = live_stack.reply_text(sender(), "Qui paie le parcours, et combien de mois peut durer le contrat ?")
+    assert re.search(r"9\s?000 €", text) and "36 mois" in text
+
+
 def test_button_payload_reaches_the_action(live_stack):
     text = live_stack.reply_text(sender(), "/faq_duration")
     assert "36 mois" in text
