@@ -113,10 +113,13 @@ def entity_value(tracker: Tracker, entity: str) -> str | None:
 
 
 def entity_value_in(message: dict, entity: str) -> str | None:
-    for item in message.get("entities") or []:
-        if item.get("entity") == entity and item.get("value") not in (None, ""):
-            return str(item["value"])
-    return None
+    values = entity_values_in(message, entity)
+    return values[0] if values else None
+
+
+def entity_values_in(message: dict, entity: str) -> list[str]:
+    return [str(item["value"]) for item in message.get("entities") or []
+            if item.get("entity") == entity and item.get("value") not in (None, "")]
 
 
 def stated_value(message: dict, entity: str) -> str | None:
@@ -127,6 +130,19 @@ def stated_value(message: dict, entity: str) -> str | None:
     if entity == "age" and value and (is_a_duration(text, value) or is_a_department_number(text, value)):
         return None
     return value
+
+
+def readable_value(message: dict, entity: str) -> str | None:
+    """The first entity of `entity` in a message that answered no question and that reads as an answer to its
+    question: the NLU tags « du » in « du boulot » or « aaaaaaa » as a situation."""
+    text = message.get("text") or ""
+    for value in entity_values_in(message, entity):
+        if entity == "age" and (is_a_duration(text, value) or is_a_department_number(text, value)):
+            continue
+        reader = VALUE_READERS.get(entity)
+        if reader is None or reader(value) is not None:
+            return value
+    return None
 
 
 # What starting a check afresh empties: its answers, a pending yes/no, and requested_slot (a stale one would make
@@ -382,7 +398,7 @@ class SharedQuestions:
         """What the message that opens the form already says ("je veux vérifier, j'ai 45 ans"), when it reads
         clearly: `parses(value)` gives the slot's value or None."""
         message = opening_message(tracker)
-        value = stated_value(message, entity) if message else None
+        value = readable_value(message, entity) if message else None
         parsed = parses(value) if value else None
         return {} if parsed is None else {slot: parsed}
 
@@ -777,7 +793,8 @@ EMPLOYER_WORDS = {
     "public": ["mairie", "commune", "hopital public", "chu", "collectivite", "conseil departemental",
                "conseil regional", "administration", "fonction publique", "ministere", "ccas", "public"],
     "private": ["entreprise", "societe", "sarl", "sas", "eurl", "geiq", "interim", "pme", "tpe", "privee", "prive",
-                "boite", "commerce", "restaurant", "ehpad prive", "clinique"],
+                "boite", "commerce", "commercant", "restaurant", "ehpad prive", "clinique", "garage", "boulangerie",
+                "magasin", "usine", "artisan", "startup", "start up", "supermarche"],
 }
 
 
@@ -815,6 +832,16 @@ def _lower_first(label: str) -> str:
 def plausible_age(text: Any) -> int | None:
     age = parse_age(str(text)) if text is not None else None
     return age if age is not None and 0 <= age <= 120 else None
+
+
+# How an entity's value reads as the answer to its question (None: it does not). Certifications are any job.
+VALUE_READERS = {
+    "age": plausible_age,
+    "situation": lambda text: _situation_of(text),
+    "employer_kind": lambda text: _employer_kind_of(text),
+    "sector": lambda text: _sector_of(text),
+    "department": lambda text: load_knowledge().resolve_department(text),
+}
 
 
 def _situation_of(text: str) -> str | None:

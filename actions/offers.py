@@ -11,7 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answered_with_definition
 from actions.fallback import GUESS_LABELS
-from actions.forms import FRESH_START_SLOTS, OFFERS, answered_with_salary_follow_up, stated_age, stated_value
+from actions.forms import (
+    FRESH_START_SLOTS,
+    OFFERS,
+    answered_with_salary_follow_up,
+    readable_value,
+    stated_age,
+)
 from actions.parsing import hires_in, names_this_age, says_it_is_an_employer, speaks_of_oneself
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
@@ -25,7 +31,7 @@ PENDING_ANSWERS = {"consent_candidate", "consent_employer", "delete_confirmation
 
 def said(tracker: Tracker, names: list[str]) -> dict[str, str]:
     """The value of each entity of `names` in the latest message, as a form would reuse it."""
-    return {name: value for name in names if (value := stated_value(tracker.latest_message, name))}
+    return {name: value for name in names if (value := readable_value(tracker.latest_message, name))}
 
 
 def start_payload(intent: str, entities: dict[str, str]) -> str:

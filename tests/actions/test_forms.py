@@ -460,6 +460,13 @@ def test_the_prescreen_reuses_what_its_opening_message_says_and_says_so():
     assert "aide-soignant" in messages[0] and "(69)" in messages[0] and "recommencer" in messages[0]
 
 
+def test_of_two_situations_tagged_in_the_opening_message_the_one_that_reads_as_a_situation_is_taken():
+    text = "je cherche du boulot dans l'aide à domicile, j'ai 45 ans et je suis au rsa"
+    filled, _ = opening(PRESCREEN, text, "start_prescreen",
+                        [entity("situation", "du"), entity("age", "45"), entity("situation", "job_seeker")])
+    assert filled == {"age": 45, "situation": "job_seeker"}
+
+
 @pytest.mark.parametrize(("said", "hires"), [("3", 3), ("trois", 3), ("une dizaine", 10), ("3 ou 4", 4),
                                              ("entre 5 et 8 personnes", 8), ("2-3", 3), ("une vingtaine", 20)])
 def test_a_number_of_hires_said_roughly_is_read(said, hires):
@@ -604,6 +611,7 @@ def test_the_sector_named_in_the_employer_description_is_taken():
     ("nous sommes une association d'aide à domicile", "association"),
     ("on est une entreprise qui reçoit du public", None),  # two kinds named: the question decides
     ("je tiens une épicerie", None),  # « épicerie » is no EPIC, and no structure describes itself here
+    ("salut, on est un garage automobile à Nantes, on voudrait recruter un mécanicien", "private"),
 ])
 def test_the_kind_of_employer_in_words_of_a_structure_describing_itself_is_taken(text, kind):
     filled, _ = opening(EMPLOYER, text, "employer_check", [])

@@ -41,6 +41,13 @@ def test_a_candidate_who_describes_themselves_is_offered_the_prescreen_with_what
     assert "45 ans" in messages[0]
 
 
+def test_an_entity_that_does_not_read_as_an_answer_gets_no_offer_built_on_it():
+    # « aaaaaaa » tagged as a situation got « Merci pour ces précisions. Aucune condition de statut… ».
+    message = offer(entity("situation", "aaaaaaa"), expect_awaiting=None, text="aaaaaaa")
+    assert message["text"].startswith("Que souhaitez-vous faire ?")
+    assert [b["payload"] for b in message["buttons"]] == ["/start_prescreen", "/employer_check", "/help"]
+
+
 def test_an_employer_is_offered_the_employer_check_first():
     message = offer(entity("employer_kind", "association"), entity("department", "69"),
                     expect_awaiting="offer_employer_check")
