@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FAQ_PREFIX, SALARY_TOPIC, salary_message
@@ -381,6 +382,11 @@ class SharedQuestions:
         if emptied:
             tracker.events = without_trailing_slots(tracker.events, emptied)
         events = await super().get_validation_events(dispatcher, tracker, domain)
+        # rasa-sdk keeps only the form's own questions: a sector said when the pre-screen opens (extract_target)
+        # is kept too, for the job question's choices.
+        sector = tracker.slots_to_validate().get("sector")
+        if sector and not any(e.get("event") == "slot" and e.get("name") == "sector" for e in events):
+            events.append(SlotSet("sector", sector))
         asked = tracker.get_slot("requested_slot")
         refused = any(e.get("event") == "slot" and e.get("name") == asked and e.get("value") is None for e in events)
         if refused and unsure_leaving(tracker):
@@ -388,7 +394,8 @@ class SharedQuestions:
         if opening_message(tracker) is not None:
             # Say what was taken from the opening message: a misread value must not pass unseen.
             values = {e["name"]: e["value"] for e in events if e.get("event") == "slot" and e.get("value") is not None}
-            taken = [describe(slot, values[slot]) for slot in self.domain_slots(domain) if slot in values]
+            taken = [describe(slot, values[slot]) for slot in dict.fromkeys([*self.domain_slots(domain), "sector"])
+                     if slot in values]
             if taken:
                 dispatcher.utter_message(text=f"Je reprends ce que vous m'avez indiqué : {', '.join(taken)}. "
                                               "Si c'est inexact, écrivez « recommencer ».")
@@ -434,14 +441,13 @@ class SharedQuestions:
         sector = entity_value(tracker, "sector")
         if sector is None and self.sector_asked_before_target and is_dont_know(tracker, str(value or "")):
             sector = tracker.get_slot("sector")  # its certifications at once, rather than the list of sectors
-        if sector in kb.sectors:
-            certifications = [c for c in kb.certifications.values() if c.sector == sector][:8]
-            if certifications:
-                dispatcher.utter_message(
-                    text=f"Voici les certifications de mon catalogue pour le secteur « {kb.sectors[sector].label} » :",
-                    buttons=[{"title": button_title(c.title), "payload": inform("certification", c.code)} for c in certifications],
-                )
-                return {"target": None, "sector": sector}
+        certifications = sector_certification_buttons(sector)
+        if certifications:
+            dispatcher.utter_message(
+                text=f"Voici les certifications de mon catalogue pour le secteur « {kb.sectors[sector].label} » :",
+                buttons=certifications,
+            )
+            return {"target": None, "sector": sector}
         text = str(value or "").strip()
         if is_dont_know(tracker, text):
             dispatcher.utter_message(
@@ -626,6 +632,21 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         if salary_asked_just_before(tracker):  # its answer offered to compute the amount for an age
             dispatcher.utter_message(**salary_message(load_knowledge(), age, on=clock.today()))
         return {"age": age}
+
+    # -- target ----------------------------------------------------------------------------------
+    def extract_target(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        # « je cherche dans l'aide à domicile » when the check opens: no job yet, but the job question then offers
+        # that sector's certifications (actions/questions.py), as the employer check does after its sector question.
+        return super().extract_target(dispatcher, tracker, domain) \
+            or self.said_when_opening("sector", "sector", tracker, _sector_of)
+
+    def validate_target(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> dict:
+        result = super().validate_target(value, dispatcher, tracker, domain)
+        # That sector was a hint for the choices: the certification chosen decides the sector of the parcours.
+        certification = load_knowledge().certifications.get(result.get("target") or "")
+        if certification and tracker.get_slot("sector") not in (None, certification.sector):
+            result["sector"] = certification.sector
+        return result
 
     # -- situation -------------------------------------------------------------------------------
     def extract_situation(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
@@ -842,6 +863,13 @@ VALUE_READERS = {
     "sector": lambda text: _sector_of(text),
     "department": lambda text: load_knowledge().resolve_department(text),
 }
+
+
+def sector_certification_buttons(sector: str | None, limit: int = 8) -> list[dict[str, str]]:
+    """The catalogue's certifications of a sector, as buttons (none for « autre » or an unknown sector)."""
+    kb = load_knowledge()
+    return [{"title": button_title(c.title), "payload": inform("certification", c.code)}
+            for c in kb.certifications.values() if sector in kb.sectors and c.sector == sector][:limit]
 
 
 def _situation_of(text: str) -> str | None:

@@ -7,8 +7,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import (
     contact_buttons,
+    describe,
     employer_kind_buttons,
     sector_buttons,
+    sector_certification_buttons,
     situation_buttons,
     value_before_message,
 )
@@ -73,7 +75,16 @@ def _ask_action(slot: str) -> type[Action]:
         said = EMPLOYER_WORDING.get(slot, text) if in_employer_check else text
         if slot == "age" and value_before_message(tracker, "requested_slot") != "age":
             said = OPENING_WORD + said
-        dispatcher.utter_message(text=said, buttons=buttons() if buttons else [])
+        choices = buttons() if buttons else []
+        if slot == "target":
+            # The sector already named (the employer's answer, or the candidate's opening message): its
+            # certifications to choose from, any other job can still be typed.
+            sector = tracker.get_slot("sector")
+            choices = sector_certification_buttons(sector)
+            if choices:  # the buttons replace the examples
+                said = (said.split("?")[0] + f"? Pour le {describe('sector', sector)}, voici les certifications de "
+                        "mon catalogue ; vous pouvez aussi écrire un autre métier ou diplôme.")
+        dispatcher.utter_message(text=said, buttons=choices)
         return []
 
     return apologise_on_error(type(f"AskFor_{slot}", (Action,), {"name": lambda self: f"action_ask_{slot}", "run": run,

@@ -1,6 +1,7 @@
 """Each form question: what is accepted, and the re-ask that says what is expected."""
 
 import asyncio
+import json
 
 import pytest
 from action_testlib import entity, make_tracker
@@ -462,9 +463,12 @@ def test_the_prescreen_reuses_what_its_opening_message_says_and_says_so():
 
 def test_of_two_situations_tagged_in_the_opening_message_the_one_that_reads_as_a_situation_is_taken():
     text = "je cherche du boulot dans l'aide à domicile, j'ai 45 ans et je suis au rsa"
-    filled, _ = opening(PRESCREEN, text, "start_prescreen",
-                        [entity("situation", "du"), entity("age", "45"), entity("situation", "job_seeker")])
-    assert filled == {"age": 45, "situation": "job_seeker"}
+    filled, messages = opening(PRESCREEN, text, "start_prescreen",
+                               [entity("situation", "du"), entity("age", "45"), entity("situation", "job_seeker"),
+                                entity("sector", "aide_domicile")])
+    # The sector named is kept for the job question, which then offers its certifications.
+    assert filled == {"age": 45, "situation": "job_seeker", "sector": "aide_domicile"}
+    assert "secteur « Aide à domicile »" in messages[0]
 
 
 @pytest.mark.parametrize(("said", "hires"), [("3", 3), ("trois", 3), ("une dizaine", 10), ("3 ou 4", 4),
@@ -534,6 +538,31 @@ def test_the_department_and_target_questions_are_worded_for_who_is_asked():
     assert "poste à pourvoir" in employer and "travailler" not in employer
     assert asked("target", "prescreen_form").startswith("Quel métier ou quel diplôme visez-vous ?")
     assert asked("target", "employer_form").startswith("Pour quel métier ou quel diplôme recrutez-vous ?")
+
+
+@pytest.mark.parametrize("form", ["prescreen_form", "employer_form"])
+def test_the_job_question_offers_the_certifications_of_the_sector_already_named(form):
+    from actions.questions import _ask_action
+
+    def asked(sector):
+        tracker = make_tracker(slots={"sector": sector})
+        tracker.active_loop = {"name": form}
+        dispatcher = CollectingDispatcher()
+        asyncio.run(_ask_action("target")().run(dispatcher, tracker, {}))
+        return dispatcher.messages[0]
+
+    question = asked("aide_domicile")
+    assert question["text"].endswith("? Pour le secteur « Aide à domicile », voici les certifications de mon "
+                                     "catalogue ; vous pouvez aussi écrire un autre métier ou diplôme.")
+    kb = load_knowledge()
+    offered = [json.loads(b["payload"][len("/inform"):])["certification"] for b in question["buttons"]]
+    assert offered and all(kb.certifications[code].sector == "aide_domicile" for code in offered)
+    assert asked("autre")["buttons"] == [] and asked(None)["buttons"] == []
+
+
+def test_a_certification_of_another_sector_than_the_one_said_first_sets_the_candidates_sector():
+    result, _, _ = validate(PRESCREEN, "target", "aide-soignant", slots={"sector": "aide_domicile"})
+    assert result == {"target": "RNCP35830", "sector": load_knowledge().certifications["RNCP35830"].sector}
 
 
 def test_the_first_question_opens_the_prescreen_and_is_asked_again_without_the_opening_word():
