@@ -77,8 +77,17 @@ AID_NAMED = re.compile(r"\b(?:aides?|primes?|6 ?000|six mille|euros?|subventions
 LENGTH_ASKED = re.compile(r"\b(?:sur|en) (?:\d{1,2}|un|deux|trois|quatre|dix-huit) (?:ans?|annees?|mois)\b")
 
 
+# « la VAE inversée a-t-elle été prolongée ? » falls back, or reads as the renewal of a contract after a failure:
+# the experiment's extension is its window's question. A contract or a parcours extended is the renewal.
+EXTENSION_ASKED = re.compile(r"\b(?:prolong\w*|proroge\w*|prorogation|reconduit\w*|reconduction|perennis\w*)\b")
+EXPERIMENT_NAMED = re.compile(r"\b(?:experimentation|dispositif|vae inversee|mesure|programme|appel a projets?)\b")
+CONTRACT_NAMED = re.compile(r"\b(?:contrats?|parcours|echou\w*|rate\w*|diplomes?|formation)\b")
+
+
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     folded = fold(text).replace("'", " ")  # « s'adresse », « l'entreprise »: the patterns are written word by word
+    if EXTENSION_ASKED.search(folded) and EXPERIMENT_NAMED.search(folded) and not CONTRACT_NAMED.search(folded):
+        return "window"
     if topic_id == "vs_classic_vae" and ORDINARY_CONTRACT.search(folded) and not ANOTHER_VAE.search(folded):
         return "contract_form"
     if topic_id == "cap" and (MONEY.search(folded) or "€" in text):
@@ -179,6 +188,17 @@ async def answer_question_by_question(dispatcher: CollectingDispatcher, tracker:
         dispatcher.utter_message(**{**message, "buttons": [b for b in message["buttons"] if b["payload"] not in answered]})
     topics = [key for key in answers if not key.startswith("term:")]
     return offer_check_after_answer(dispatcher, tracker, topics[0]) if topics else forget_offer(tracker)
+
+
+def answer_by_wording(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
+    """A message the NLU could not read, whose wording names its topic (« c'est pour qui ? », « le dispositif
+    est-il prolongé ? »): that topic's answer and events; None when the wording names none."""
+    kb = load_knowledge()
+    topic_id = topic_for_speaker(topic_for_wording(None, tracker.latest_message.get("text") or ""), tracker)
+    if topic_id not in kb.faq_topics:
+        return None
+    dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
+    return offer_check_after_answer(dispatcher, tracker, topic_id)
 
 
 @apologise_on_error

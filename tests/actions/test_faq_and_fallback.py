@@ -140,6 +140,28 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     assert expected in message["text"]
 
 
+@pytest.mark.parametrize(("text", "intent", "window"), [
+    ("la vae inversée a-t-elle été prolongée ?", "faq_renewal_failure", True),
+    ("le dispositif est-il prorogé après 2026 ?", "faq_duration", True),
+    ("l'expérimentation va être pérennisée ?", "faq_vs_experimental_contract_2018", True),
+    ("peut-on prolonger le contrat si j'échoue ?", "faq_renewal_failure", False),
+    ("le contrat pro expérimental a été pérennisé ?", "faq_vs_experimental_contract_2018", False),
+])
+def test_the_extension_of_the_experiment_is_the_window_not_the_renewal_of_a_contract(text, intent, window):
+    [message] = run_text(ActionAnswerFaq(), intent, text)
+    assert ("28 février 2026" in message["text"] and "prolongation" in message["text"]) is window
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("est-ce que la vae inversée a été prolongée ?", "28 février 2026"),
+    ("c'est pour qui ?", "16 ans révolus"),
+])
+def test_a_message_not_understood_whose_wording_names_its_topic_gets_that_answer(text, expected):
+    messages = run_text(ActionClarify(), "nlu_fallback", text)
+    assert len(messages) == 1 and expected in messages[0]["text"]
+    assert "pas sûr d'avoir compris" not in messages[0]["text"]
+
+
 @pytest.mark.parametrize(("text", "asks_length"), [
     ("c'est sur 2 ans ?", True),
     ("ça se fait en dix-huit mois ?", True),
