@@ -146,6 +146,14 @@ def readable_value(message: dict, entity: str) -> str | None:
     return None
 
 
+# « oui » or « non » at a question whose answers are buttons (after « Voulez-vous commencer ? », say).
+CHOOSE_BELOW = "Il me faut {} : choisissez parmi les réponses proposées ci-dessous."
+
+
+def answers_yes_or_no(tracker: Tracker) -> bool:
+    return latest_intent(tracker) in ("affirm", "deny")
+
+
 # What starting a check afresh empties: its answers, a pending yes/no, and requested_slot (a stale one would make
 # the next form read its opening message as an answer).
 FRESH_START_SLOTS = FORM_SLOTS + ["awaiting", "requested_slot"]
@@ -671,7 +679,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         if situation is None:
             # « 45 » typed again here: the age is not the question any more. The question follows, with its buttons.
             said = "Il me faut maintenant votre situation." if text.isdigit() else "Je n'ai pas compris votre situation."
-            dispatcher.utter_message(text=said)
+            dispatcher.utter_message(text=said if not answers_yes_or_no(tracker) else CHOOSE_BELOW.format("votre situation"))
             return {"situation": None}
         return {"situation": situation}
 
@@ -771,7 +779,9 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
     def validate_employer_kind(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         kind = _employer_kind_of(entity_value(tracker, "employer_kind") or "") or _employer_kind_of(str(value or ""))
         if kind is None:
-            dispatcher.utter_message(text="Je n'ai pas reconnu le type de structure.")  # the question follows
+            said = CHOOSE_BELOW.format("le type de structure") if answers_yes_or_no(tracker) \
+                else "Je n'ai pas reconnu le type de structure."
+            dispatcher.utter_message(text=said)  # the question follows
             return {"employer_kind": None}
         return {"employer_kind": kind}
 
@@ -783,8 +793,8 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
     def validate_sector(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         sector = _sector_of(entity_value(tracker, "sector") or "") or _sector_of(str(value or ""))
         if sector is None:
-            dispatcher.utter_message(text="Je n'ai pas reconnu ce secteur. S'il n'est pas dans la liste, répondez "
-                                          "« autre ».")  # the question follows, with its buttons
+            said = CHOOSE_BELOW.format("le secteur") if answers_yes_or_no(tracker) else "Je n'ai pas reconnu ce secteur."
+            dispatcher.utter_message(text=f"{said} S'il n'est pas dans la liste, répondez « autre ».")  # the question follows
             return {"sector": None}
         return {"sector": sector}
 

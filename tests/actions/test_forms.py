@@ -713,3 +713,17 @@ def test_long_certification_titles_are_shortened_at_a_word_for_the_buttons():
         "TP Secrétaire assistant médico-administratif (SAMS)"
     long = button_title("Titre professionnel Conducteur du transport routier de marchandises sur porteur")
     assert len(long) <= 60 and long.endswith("de marchandises sur…")
+
+
+@pytest.mark.parametrize(("form", "slot", "asked"), [
+    (PRESCREEN, "situation", "votre situation"),
+    (EMPLOYER, "employer_kind", "le type de structure"),
+    (EMPLOYER, "sector", "le secteur"),
+])
+def test_a_yes_or_no_at_a_question_answered_with_buttons_is_told_to_choose_one(form, slot, asked):
+    for text, intent in (("oui", "affirm"), ("non", "deny")):
+        result, messages, _ = validate(form, slot, text, intent=intent)
+        assert result == {slot: None}
+        assert messages[0].startswith(f"Il me faut {asked} : choisissez parmi les réponses proposées ci-dessous.")
+    _, messages, _ = validate(form, slot, "bof")
+    assert "pas reconnu" in messages[0] or "pas compris" in messages[0]
