@@ -64,13 +64,16 @@ class ActionClarify(Action):
         if answered_with_salary_follow_up(dispatcher, tracker):  # « et à 30 ? » right after the salary answer
             return []
         # faq.py and offers.py import this module.
-        from actions.faq import answer_by_wording, answer_question_by_question
+        from actions.faq import answer_by_wording, answer_close_readings, answer_question_by_question
         from actions.offers import ActionOfferChecks, describes_a_candidate
 
         # « c'est pour qui et jusqu'à quand ? »: two questions the NLU could not read together.
         events = await answer_question_by_question(dispatcher, tracker)
-        if events is None and (tracker.latest_message.get("intent") or {}).get("name") == FALLBACK_INTENT:
+        fell_back = (tracker.latest_message.get("intent") or {}).get("name") == FALLBACK_INTENT
+        if events is None and fell_back:
             events = answer_by_wording(dispatcher, tracker)
+        if events is None and fell_back:  # « aucune expérience, la VAE classique ? »: torn between two topics
+            events = answer_close_readings(dispatcher, tracker)
         if events is not None:
             return events
         # « je suis maman au foyer, 38 ans, je voudrais reprendre un travail … » is no question the NLU knows, yet

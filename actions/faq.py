@@ -182,12 +182,36 @@ async def answer_question_by_question(dispatcher: CollectingDispatcher, tracker:
             answers.setdefault(topic_id, topic_message(kb, tracker, topic_id))
     if len(answers) < 2:
         return None
+    return utter_answers(dispatcher, tracker, answers)
+
+
+def utter_answers(dispatcher: CollectingDispatcher, tracker: Tracker, answers: dict[str, dict]) -> list[dict]:
+    """Several answers in one turn (topic or `term:` id -> message), then the offer that fits the first topic."""
     answered = {f"/{FAQ_PREFIX}{key}" for key in answers}
     for message in answers.values():
         # No button for a topic answered in this same turn (« Quelles aides ? » under the employer's cost).
         dispatcher.utter_message(**{**message, "buttons": [b for b in message["buttons"] if b["payload"] not in answered]})
     topics = [key for key in answers if not key.startswith("term:")]
     return offer_check_after_answer(dispatcher, tracker, topics[0]) if topics else forget_offer(tracker)
+
+
+# « Je n'ai aucune expérience, la VAE classique est-elle possible ? » can read 0.47 / 0.44 between two topics, and
+# the NLU's fallback then asks to choose between them. Two readings that sure are both relevant: both answers.
+CLOSE_READING_CONFIDENCE = 0.3
+
+
+def answer_close_readings(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
+    """When the NLU hesitated between two FAQ topics it read with some confidence: both answers and the events;
+    None otherwise (the clarification then offers its guesses)."""
+    ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"][:2]
+    if len(ranking) < 2 or any(not (r.get("name") or "").startswith(FAQ_PREFIX)
+                               or (r.get("confidence") or 0) < CLOSE_READING_CONFIDENCE for r in ranking):
+        return None
+    kb = load_knowledge()
+    text = tracker.latest_message.get("text") or ""
+    topics = [topic_for_speaker(topic_for_wording(topic_for_intent(r["name"]), text), tracker) for r in ranking]
+    answers = {topic_id: topic_message(kb, tracker, topic_id) for topic_id in topics if topic_id in kb.faq_topics}
+    return utter_answers(dispatcher, tracker, answers) if answers else None
 
 
 def answer_by_wording(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:

@@ -216,6 +216,20 @@ def test_fallback_offers_the_two_best_guesses_and_the_menu():
     assert message["buttons"][0]["title"] == titles["duration"].title
 
 
+def test_a_message_torn_between_two_faq_topics_read_with_some_confidence_gets_both_answers():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "faq_experience", "confidence": 0.47},
+               {"name": "faq_vs_classic_vae", "confidence": 0.44}, {"name": "faq_status", "confidence": 0.05}]
+    messages = run(ActionClarify(), "nlu_fallback", ranking=ranking, events=[user_event("nlu_fallback")])
+    kb = load_knowledge()
+    assert [m["text"].split("\n\n")[0] for m in messages] == [kb.faq_topics["experience"].answer,
+                                                              kb.faq_topics["vs_classic_vae"].answer]
+    # Torn between a topic and a check to start, or below 0.3: the guesses to choose from.
+    for second in ({"name": "start_prescreen", "confidence": 0.44}, {"name": "faq_vs_classic_vae", "confidence": 0.28}):
+        [message] = run(ActionClarify(), "nlu_fallback", ranking=ranking[:2] + [second],
+                        events=[user_event("nlu_fallback")])
+        assert "pas sûr d'avoir compris" in message["text"]
+
+
 @pytest.mark.parametrize(("text", "entities", "offers"), [
     ("je suis maman au foyer, 38 ans, je voudrais reprendre un travail",
      [{"entity": "situation", "value": "inactive"}, {"entity": "age", "value": "38"}], True),
