@@ -84,10 +84,35 @@ EXPERIMENT_NAMED = re.compile(r"\b(?:experimentation|dispositif|vae inversee|mes
 CONTRACT_NAMED = re.compile(r"\b(?:contrats?|parcours|echou\w*|rate\w*|diplomes?|formation)\b")
 
 
+# « les geiq participent-ils à l'expérimentation ? » read as the evaluation (0.26): who takes part is the sponsors'.
+TAKING_PART = re.compile(r"\b(?:particip\w*|font partie|impliqu\w*)\b")
+SPONSOR_KINDS = re.compile(r"\b(?:geiq|opco|branches?|organismes? de formation|centres? de formation|ecoles?)\b")
+# « l'employeur dépose le contrat où ? » read as the employer's cost (0.39): sending the contract is its filing.
+CONTRACT_SENT = re.compile(r"\b(?:depos\w*|envoy\w*|transmet\w*|transmis\w*)\b")
+# « on veut monter un projet, on écrit à qui ? » fell back: submitting a project is the sponsors' application.
+# (« qui peut porter un projet ? » is the sponsors' list, not how to apply.)
+PROJECT_SUBMITTED = re.compile(r"\b(?:monter|deposer|presenter|soumettre|proposer) (?:un|notre|le|mon|son) projet\b")
+# « combien est financé pour l'accompagnement vae ? » fell back: an amount for one stage is the split of the 9 000 €.
+STAGE_NAMED = re.compile(r"\b(?:accompagnement|positionnement|jury|frais pedagogiques|frais annexes|hebergement|"
+                         r"transport|coordination)\b")
+STAGE_PAID = re.compile(r"\b(?:finance\w*|combien|pris en charge|prise en charge|montants?|euros?|frais|paye\w*)\b")
+AMOUNT_ASKED = re.compile(r"\b(?:combien|montants?|euros?|hauteur|plafonds?|maximum)\b")
+
+
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     folded = fold(text).replace("'", " ")  # « s'adresse », « l'entreprise »: the patterns are written word by word
     if EXTENSION_ASKED.search(folded) and EXPERIMENT_NAMED.search(folded) and not CONTRACT_NAMED.search(folded):
         return "window"
+    if TAKING_PART.search(folded) and SPONSOR_KINDS.search(folded) and EXPERIMENT_NAMED.search(folded) \
+            and not MONEY.search(folded):
+        return "sponsor_who"
+    if CONTRACT_SENT.search(folded) and re.search(r"\bcontrats?\b", folded) and topic_id != "cdi_avenant":
+        return "opco_filing"
+    if PROJECT_SUBMITTED.search(folded) and topic_id != "employer_steps":
+        return "sponsor_apply"
+    if STAGE_NAMED.search(folded) and (topic_id in (None, "cap") and STAGE_PAID.search(folded)
+                                       or topic_id == "funding" and AMOUNT_ASKED.search(folded)):
+        return "funding_subcaps"  # « qui finance l'accompagnement ? » stays the funding's: who pays
     if topic_id == "vs_classic_vae" and ORDINARY_CONTRACT.search(folded) and not ANOTHER_VAE.search(folded):
         return "contract_form"
     if topic_id == "cap" and (MONEY.search(folded) or "€" in text):

@@ -140,6 +140,22 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     assert expected in message["text"]
 
 
+@pytest.mark.parametrize(("text", "intent", "expected"), [
+    ("les geiq participent-ils à l'expérimentation ?", "faq_evaluation", "400 contrats"),
+    ("l'opco participe au financement du dispositif ?", "faq_funding", "9 000 € par an et par parcours"),
+    ("l'employeur dépose le contrat où ?", "faq_employer_cost", "dans les 5 jours"),
+    ("on est un geiq, on veut monter un projet, on écrit à qui", "nlu_fallback", "xp.cprovae@emploi.gouv.fr"),
+    ("qui peut porter un projet ?", "faq_sponsor_who", "seuls ou en consortium"),
+    ("combien est financé pour l'accompagnement vae", "nlu_fallback", "6 000 € par an de frais pédagogiques"),
+    ("le positionnement est pris en charge à quelle hauteur ?", "faq_funding", "6 000 € par an de frais pédagogiques"),
+    ("qui finance l'accompagnement ?", "faq_funding", "Pour vous, salarié, le parcours est gratuit"),
+])
+def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
+    action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
+    [message] = run_text(action, intent, text)
+    assert expected in message["text"]
+
+
 @pytest.mark.parametrize(("text", "intent", "window"), [
     ("la vae inversée a-t-elle été prolongée ?", "faq_renewal_failure", True),
     ("le dispositif est-il prorogé après 2026 ?", "faq_duration", True),
