@@ -5,11 +5,25 @@ from __future__ import annotations
 import re
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.offers import CANDIDATE_ENTITIES, EMPLOYER_ENTITIES, ActionOfferChecks, said
-from actions.parsing import fold, says_it_is_an_employer
+from actions.faq import read_each, topic_for_intent, topic_for_speaker, topic_for_wording, topic_message
+from actions.forms import FRESH_START_SLOTS
+from actions.offers import (
+    CANDIDATE_ENTITIES,
+    EMPLOYER_ENTITIES,
+    ActionOfferChecks,
+    offer_check_after_answer,
+    said,
+)
+from actions.parsing import after_greeting, fold, says_it_is_an_employer
 from actions.safety import apologise_on_error
+from knowledge import load_knowledge
+
+# What follows a greeting counts when the NLU, reading it alone, is at least this sure.
+REST_CONFIDENCE = 0.5
+CHECK_FORMS = {"start_prescreen": "prescreen_form", "employer_check": "employer_form"}
 
 # « merci, au revoir », « merci et bonne journée » are read as thanks: they take leave too.
 LEAVE_TAKING = re.compile(r"\b(?:au revoir|bonne (?:journee|soiree|fin de journee|continuation|nuit)|a bientot|"
@@ -25,11 +39,39 @@ class ActionGreet(Action):
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        describes = said(tracker, CANDIDATE_ENTITIES + EMPLOYER_ENTITIES) \
+            or says_it_is_an_employer(tracker.latest_message.get("text"))
+        events = await answer_after_greeting(dispatcher, tracker, may_start_a_check=not describes)
+        if events is not None:
+            return events
         dispatcher.utter_message(response="utter_greet")
-        if said(tracker, CANDIDATE_ENTITIES + EMPLOYER_ENTITIES) \
-                or says_it_is_an_employer(tracker.latest_message.get("text")):
+        if describes:
             return await ActionOfferChecks().run(dispatcher, tracker, domain)
         return []
+
+
+async def answer_after_greeting(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                may_start_a_check: bool) -> list[dict] | None:
+    """« bonjour, combien de temps dure le contrat ? » read as a greeting (the NLU weighs « bonjour » heavily):
+    what follows the greeting, read alone, gets its answer, or starts the check it asks for; None when it says
+    nothing clear. A check starts only when nothing was said that its offer would reuse (« j'ai 45 ans »)."""
+    rest = after_greeting(tracker.latest_message.get("text") or "")
+    readings = await read_each([rest]) if rest else []
+    intent = (readings[0].get("intent") or {}) if readings else {}
+    if (intent.get("confidence") or 0) < REST_CONFIDENCE:
+        return None
+    name = intent.get("name") or ""
+    kb = load_knowledge()
+    topic_id = topic_for_speaker(topic_for_wording(topic_for_intent(name), rest), tracker) \
+        if name.startswith("faq_") else None
+    if topic_id in kb.faq_topics:
+        dispatcher.utter_message(text="Bonjour !")
+        dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
+        return offer_check_after_answer(dispatcher, tracker, topic_id)
+    if name in CHECK_FORMS and may_start_a_check:
+        dispatcher.utter_message(text="Bonjour !")
+        return [SlotSet(slot, None) for slot in FRESH_START_SLOTS] + [FollowupAction(CHECK_FORMS[name])]
+    return None
 
 
 @apologise_on_error

@@ -99,6 +99,13 @@ STAGE_PAID = re.compile(r"\b(?:finance\w*|combien|pris en charge|prise en charge
 AMOUNT_ASKED = re.compile(r"\b(?:combien|montants?|euros?|hauteur|plafonds?|maximum)\b")
 
 
+# « combien ça coûte pour un salarié ? » read as the employer's cost (0.89): asked for the employee, it is the
+# funding's question, whose answer says the parcours is free for them.
+EMPLOYEE_SIDE = re.compile(r"\bpour (?:un|une|le|la|les) (?:salariee?s?|candidate?s?|beneficiaires?|personnes?)\b|"
+                           r"\bpour moi\b|\bje (?:dois|vais|devrai) (?:payer|debourser)\b")
+EMPLOYER_NAMED = re.compile(r"\b(?:entreprises?|employeurs?|structures?|patrons?)\b")
+
+
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     folded = fold(text).replace("'", " ")  # « s'adresse », « l'entreprise »: the patterns are written word by word
     if EXTENSION_ASKED.search(folded) and EXPERIMENT_NAMED.search(folded) and not CONTRACT_NAMED.search(folded):
@@ -119,6 +126,9 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "funding_subcaps"
     if topic_id == "funding" and (EMPLOYER_SIDE.search(folded) or says_it_is_an_employer(text)):
         return "employer_cost"
+    if topic_id == "employer_cost" and EMPLOYEE_SIDE.search(folded) \
+            and not (EMPLOYER_SIDE.search(folded) or EMPLOYER_NAMED.search(folded) or says_it_is_an_employer(text)):
+        return "funding"
     if PUBLIC_ASKED.search(folded) and not NOT_THE_PUBLIC.search(folded):
         return "public_age"
     if JOBS_ASKED.search(folded) and topic_id not in JOB_TOPICS:

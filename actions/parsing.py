@@ -264,3 +264,18 @@ def parse_contact(text: str) -> tuple[str, str] | None:
     if phone:
         return "phone", re.sub(r"[\s.-]", "", phone.group(0))
     return None
+
+
+# « Bonjour Madame, … », « salut ! … »: the greeting that opens a message, and who it is addressed to.
+GREETING_OPENING = re.compile(
+    r"^\s*(?:bonjour|bonsoir|salut|hello|coucou|hey|bjr|slt|cc)\b[\s,;:!.-]*"
+    r"(?:(?:madame|monsieur|messieurs|mesdames|[aà] vous|[aà] tous|tout le monde|l['’ ]?[ée]quipe)\b[\s,;:!.-]*)*",
+    re.IGNORECASE)
+
+
+def after_greeting(text: str) -> str:
+    """What a message says after the greeting that opens it (« bonjour, combien ça dure ? » -> « combien ça
+    dure ? »); "" when it says nothing more, or does not open with a greeting."""
+    found = GREETING_OPENING.match(text or "")
+    rest = (text or "")[found.end():].strip() if found else ""
+    return rest if sum(ch.isalpha() for ch in rest) >= 3 else ""

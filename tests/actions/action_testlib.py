@@ -1,4 +1,9 @@
-"""Build rasa_sdk trackers for action tests."""
+"""Build rasa_sdk trackers for action tests, and play the Rasa server's /model/parse on loopback."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlparse
 
 from rasa_sdk import Tracker
 
@@ -20,3 +25,39 @@ def make_tracker(text="", intent="inform", entities=None, slots=None, events=Non
 
 def entity(name, value):
     return {"entity": name, "value": value}
+
+
+TOKEN = "test-token"
+
+
+class FakeParseApi:
+    """POST /model/parse?token=…: the intent set for each text (nlu_fallback for any other)."""
+
+    def __init__(self, readings: dict[str, tuple[str, float]]):
+        self.readings = readings
+        self.asked: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                url = urlparse(self.path)
+                if url.path != "/model/parse" or parse_qs(url.query).get("token") != [TOKEN]:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                text = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["text"]
+                outer.asked.append(text)
+                name, confidence = outer.readings.get(text, ("nlu_fallback", 0.25))
+                body = json.dumps({"text": text, "intent": {"name": name, "confidence": confidence},
+                                   "entities": []}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -32,6 +32,31 @@ def test_a_greeting_that_describes_someone_gets_the_greeting_then_the_offer_of_t
     assert [e["value"] for e in events if e.get("name") == "awaiting"] == [offered]
 
 
+def test_a_question_after_a_greeting_read_as_a_greeting_gets_its_answer(nlu):
+    nlu.readings["combien de temps dure le contrat ?"] = ("faq_duration", 0.95)
+    messages, _ = reply(ActionGreet(), "Bonjour Madame, combien de temps dure le contrat ?", "greet")
+    assert nlu.asked == ["combien de temps dure le contrat ?"]
+    assert messages[0]["text"] == "Bonjour !" and "36 mois" in messages[1]["text"] and len(messages) == 2
+
+
+def test_a_check_asked_after_a_greeting_starts_it_unless_something_said_would_be_lost(nlu):
+    nlu.readings["je voudrais savoir si je peux faire une vae inversée"] = ("start_prescreen", 0.8)
+    messages, events = reply(ActionGreet(), "bonjour, je voudrais savoir si je peux faire une vae inversée", "greet")
+    assert [m["text"] for m in messages] == ["Bonjour !"]
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "prescreen_form"}
+    # « j'ai 45 ans » would be asked again by a check started here: the offer reuses it.
+    nlu.readings["je veux vérifier, j'ai 45 ans"] = ("start_prescreen", 0.8)
+    messages, events = reply(ActionGreet(), "bonjour, je veux vérifier, j'ai 45 ans", "greet", entity("age", "45"))
+    assert messages[0].get("response") == "utter_greet" and messages[1]["text"].endswith("Voulez-vous commencer ?")
+
+
+def test_what_follows_a_greeting_read_unsure_or_as_nothing_known_gets_the_greeting(nlu):
+    nlu.readings["ça va ?"] = ("faq_duration", 0.3)
+    for text in ("bonjour, ça va ?", "bonjour à tous !"):
+        messages, _ = reply(ActionGreet(), text, "greet")
+        assert [m.get("response") for m in messages] == ["utter_greet"]
+
+
 @pytest.mark.parametrize(("text", "response"), [
     ("merci", "utter_thanks"), ("merci beaucoup, c'est clair", "utter_thanks"),
     ("merci, au revoir", "utter_goodbye"), ("Merci et bonne journée !", "utter_goodbye"),

@@ -149,6 +149,9 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("combien est financé pour l'accompagnement vae", "nlu_fallback", "6 000 € par an de frais pédagogiques"),
     ("le positionnement est pris en charge à quelle hauteur ?", "faq_funding", "6 000 € par an de frais pédagogiques"),
     ("qui finance l'accompagnement ?", "faq_funding", "Pour vous, salarié, le parcours est gratuit"),
+    ("combien ça coûte pour un salarié ?", "faq_employer_cost", "Pour vous, salarié, le parcours est gratuit"),
+    ("est-ce que je dois payer quelque chose ?", "faq_employer_cost", "Pour vous, salarié, le parcours est gratuit"),
+    ("combien ça coûte à l'entreprise pour un salarié ?", "faq_employer_cost", "L'employeur paie le salaire"),
 ])
 def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
     action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()

@@ -2,61 +2,13 @@
 Rasa server's HTTP API (/model/parse), played here by a loopback HTTP server that reads like the NLU."""
 
 import asyncio
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs, urlparse
 
 import pytest
-from action_testlib import make_tracker
+from action_testlib import TOKEN, make_tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionClarify
 from actions.faq import ActionAnswerFaq, questions_in
-
-TOKEN = "test-token"
-
-
-class FakeParseApi:
-    """POST /model/parse?token=…: the intent set for each text (nlu_fallback for any other)."""
-
-    def __init__(self, readings: dict[str, tuple[str, float]]):
-        self.readings = readings
-        self.asked: list[str] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                url = urlparse(self.path)
-                if url.path != "/model/parse" or parse_qs(url.query).get("token") != [TOKEN]:
-                    self.send_response(401)
-                    self.end_headers()
-                    return
-                text = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["text"]
-                outer.asked.append(text)
-                name, confidence = outer.readings.get(text, ("nlu_fallback", 0.25))
-                body = json.dumps({"text": text, "intent": {"name": name, "confidence": confidence},
-                                   "entities": []}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture
-def nlu(monkeypatch):
-    api = FakeParseApi({})
-    monkeypatch.setenv("RASA_URL", api.url)
-    monkeypatch.setenv("RASA_API_TOKEN", TOKEN)
-    yield api
-    api.server.shutdown()
 
 
 def answer(action, text, intent, confidence=0.9):
