@@ -106,6 +106,17 @@ EMPLOYEE_SIDE = re.compile(r"\bpour (?:un|une|le|la|les) (?:salariee?s?|candidat
 EMPLOYER_NAMED = re.compile(r"\b(?:entreprises?|employeurs?|structures?|patrons?)\b")
 
 
+# « le salaire est-il à notre charge ? » read as the minimum pay: who pays it is the employer's cost.
+SALARY_PAID_BY = re.compile(r"\ba (?:notre|votre|leur|sa|la) charge\b|\bqui (?:paie|paye|verse|finance)\b")
+# « nous sommes un organisme de formation certifié Qualiopi, comment candidater ? » read as France VAE (Qualiopi):
+# a sponsor asking how to apply.
+SPONSOR_SPEAKING = re.compile(r"\b(?:nous sommes|on est|je represente|je travaille (?:dans|pour))\b.*"
+                              r"\b(?:organismes? de formation|centres? de formation|geiq|opco|branches?)\b")
+APPLYING = re.compile(r"\b(?:candidat\w*|postuler|deposer|repondre a l appel|nous inscrire|participer)\b")
+# « comment se répartit le financement de 9000 euros ? » read as the funding: its split is the sub-caps' answer.
+SPLIT_ASKED = re.compile(r"\b(?:repart\w*|decompos\w*|ventil\w*|detail\w*|sous[- ]plafonds?)\b")
+
+
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     folded = fold(text).replace("'", " ")  # « s'adresse », « l'entreprise »: the patterns are written word by word
     if EXTENSION_ASKED.search(folded) and EXPERIMENT_NAMED.search(folded) and not CONTRACT_NAMED.search(folded):
@@ -115,8 +126,13 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "sponsor_who"
     if CONTRACT_SENT.search(folded) and re.search(r"\bcontrats?\b", folded) and topic_id != "cdi_avenant":
         return "opco_filing"
-    if PROJECT_SUBMITTED.search(folded) and topic_id != "employer_steps":
+    if PROJECT_SUBMITTED.search(folded) and topic_id != "employer_steps" \
+            or SPONSOR_SPEAKING.search(folded) and APPLYING.search(folded):
         return "sponsor_apply"
+    if topic_id == "salary" and SALARY_PAID_BY.search(folded):
+        return "employer_cost"
+    if topic_id in ("funding", "cap") and SPLIT_ASKED.search(folded) and (MONEY.search(folded) or "€" in text):
+        return "funding_subcaps"
     if STAGE_NAMED.search(folded) and (topic_id in (None, "cap") and STAGE_PAID.search(folded)
                                        or topic_id == "funding" and AMOUNT_ASKED.search(folded)):
         return "funding_subcaps"  # « qui finance l'accompagnement ? » stays the funding's: who pays

@@ -152,6 +152,11 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("combien ça coûte pour un salarié ?", "faq_employer_cost", "Pour vous, salarié, le parcours est gratuit"),
     ("est-ce que je dois payer quelque chose ?", "faq_employer_cost", "Pour vous, salarié, le parcours est gratuit"),
     ("combien ça coûte à l'entreprise pour un salarié ?", "faq_employer_cost", "L'employeur paie le salaire"),
+    ("le salaire est-il à notre charge pendant toute la durée ?", "faq_salary", "L'employeur paie le salaire"),
+    ("quel salaire minimum à 30 ans ?", "faq_salary", "SMIC"),
+    ("nous sommes un organisme de formation certifié Qualiopi, comment candidater ?", "faq_france_vae_platform",
+     "xp.cprovae@emploi.gouv.fr"),
+    ("comment se répartit le financement de 9000 euros ?", "faq_funding", "6 000 € par an de frais pédagogiques"),
 ])
 def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
     action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
