@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import read_each, topic_for_intent, topic_for_speaker, topic_for_wording, topic_message
+from actions.faq import read_each, topic_for_intent, topic_for_speaker, topic_message
 from actions.forms import FRESH_START_SLOTS
 from actions.offers import (
     CANDIDATE_ENTITIES,
@@ -19,6 +19,7 @@ from actions.offers import (
 )
 from actions.parsing import after_greeting, fold, says_it_is_an_employer
 from actions.safety import apologise_on_error
+from actions.wording import topic_for_wording
 from knowledge import load_knowledge
 
 # What follows a greeting counts when the NLU, reading it alone, is at least this sure.

@@ -21,8 +21,9 @@ from actions.answers import (
 from actions.fallback import FAQ_PREFIX, ActionClarify
 from actions.forms import age_for_salary, answered_with_salary_follow_up
 from actions.offers import forget_offer, offer_check_after_answer
-from actions.parsing import fold, is_a_bare_age_follow_up, says_it_is_an_employer
+from actions.parsing import is_a_bare_age_follow_up
 from actions.safety import apologise_on_error
+from actions.wording import topic_for_wording
 from knowledge import clock, load_knowledge
 
 logger = logging.getLogger(__name__)
@@ -46,114 +47,6 @@ EMPLOYER_TOPICS = {"funding": "employer_cost"}
 def topic_for_speaker(topic_id: str | None, tracker: Tracker) -> str | None:
     speaks_as_employer = tracker.get_slot("employer_kind") and not tracker.get_slot("situation")
     return EMPLOYER_TOPICS.get(topic_id, topic_id) if speaks_as_employer else topic_id
-
-
-# « quelle différence avec un contrat pro classique ? » reads as the VAE classique's topic (the word « classique »):
-# a comparison with the ordinary contract, naming no other VAE, gets the contract's topic, which names the
-# derogations. Three trainings with a topic of its own cost the NLU (bench/HISTORY.md).
-ORDINARY_CONTRACT = re.compile(r"\bcontrats? (?:de )?pro(?:fessionnalisation)?\b")
-ANOTHER_VAE = re.compile(r"\bvae\b(?! inversee)")
-
-
-# « y a-t-il un montant maximum pour le jury ? », « plafonds de prise en charge pour chaque étape » read as the cap
-# on places (the words « maximum », « plafond »): a cap asked in money is the split of the 9 000 €.
-MONEY = re.compile(r"\b(?:montants?|euros?|frais|budget|somme|argent|financements?|prise en charge|pai(?:e|ent)|"
-                   r"payee?s?|payer)\b")
-# « quel est le reste à charge pour nous ? », « nous sommes une association, qui finance ? » read as the funding
-# question, whose answer speaks to the employee.
-EMPLOYER_SIDE = re.compile(r"\bpour (?:nous|l entreprise|l employeur|notre \w+|mon entreprise|ma boite|"
-                           r"ma structure|la structure)\b|\bnous (?:coute|coutera|revient|reviendra)\b")
-
-# « à qui s'adresse ce parcours ? » read as how to apply, « dans quels métiers ça se pratique ? » as the experience
-# needed: who the scheme is for, and its jobs, are asked in these words whatever else the question says.
-PUBLIC_ASKED = re.compile(r"\b(?:a qui s adresse|pour qui est|c est pour qui|qui peut (?:en )?(?:beneficier|profiter))\b")
-NOT_THE_PUBLIC = re.compile(r"\b(?:employeurs?|entreprises?|structures?|porteurs?|organismes?)\b")
-JOBS_ASKED = re.compile(r"\b(?:quels?|dans quels?) (?:metiers|secteurs|domaines)\b")
-JOB_TOPICS = {"sectors", "certifications", "employers_allowed", "public_employers"}
-# « c tjr possible en 2026 ? » reads as « does the 6 000 € aid still exist? »: without the aid named, what is still
-# possible is signing a contract.
-AID_NAMED = re.compile(r"\b(?:aides?|primes?|6 ?000|six mille|euros?|subventions?|bonus|exceptionnelle)\b")
-# « c'est sur 2 ans ? » reads as the age question (« 2 ans »): a length asked is the duration.
-LENGTH_ASKED = re.compile(r"\b(?:sur|en) (?:\d{1,2}|un|deux|trois|quatre|dix-huit) (?:ans?|annees?|mois)\b")
-
-
-# « la VAE inversée a-t-elle été prolongée ? » falls back, or reads as the renewal of a contract after a failure:
-# the experiment's extension is its window's question. A contract or a parcours extended is the renewal.
-EXTENSION_ASKED = re.compile(r"\b(?:prolong\w*|proroge\w*|prorogation|reconduit\w*|reconduction|perennis\w*)\b")
-EXPERIMENT_NAMED = re.compile(r"\b(?:experimentation|dispositif|vae inversee|mesure|programme|appel a projets?)\b")
-CONTRACT_NAMED = re.compile(r"\b(?:contrats?|parcours|echou\w*|rate\w*|diplomes?|formation)\b")
-
-
-# « les geiq participent-ils à l'expérimentation ? » read as the evaluation (0.26): who takes part is the sponsors'.
-TAKING_PART = re.compile(r"\b(?:particip\w*|font partie|impliqu\w*)\b")
-SPONSOR_KINDS = re.compile(r"\b(?:geiq|opco|branches?|organismes? de formation|centres? de formation|ecoles?)\b")
-# « l'employeur dépose le contrat où ? » read as the employer's cost (0.39): sending the contract is its filing.
-CONTRACT_SENT = re.compile(r"\b(?:depos\w*|envoy\w*|transmet\w*|transmis\w*)\b")
-# « on veut monter un projet, on écrit à qui ? » fell back: submitting a project is the sponsors' application.
-# (« qui peut porter un projet ? » is the sponsors' list, not how to apply.)
-PROJECT_SUBMITTED = re.compile(r"\b(?:monter|deposer|presenter|soumettre|proposer) (?:un|notre|le|mon|son) projet\b")
-# « combien est financé pour l'accompagnement vae ? » fell back: an amount for one stage is the split of the 9 000 €.
-STAGE_NAMED = re.compile(r"\b(?:accompagnement|positionnement|jury|frais pedagogiques|frais annexes|hebergement|"
-                         r"transport|coordination)\b")
-STAGE_PAID = re.compile(r"\b(?:finance\w*|combien|pris en charge|prise en charge|montants?|euros?|frais|paye\w*)\b")
-AMOUNT_ASKED = re.compile(r"\b(?:combien|montants?|euros?|hauteur|plafonds?|maximum)\b")
-
-
-# « combien ça coûte pour un salarié ? » read as the employer's cost (0.89): asked for the employee, it is the
-# funding's question, whose answer says the parcours is free for them.
-EMPLOYEE_SIDE = re.compile(r"\bpour (?:un|une|le|la|les) (?:salariee?s?|candidate?s?|beneficiaires?|personnes?)\b|"
-                           r"\bpour moi\b|\bje (?:dois|vais|devrai) (?:payer|debourser)\b")
-EMPLOYER_NAMED = re.compile(r"\b(?:entreprises?|employeurs?|structures?|patrons?)\b")
-
-
-# « le salaire est-il à notre charge ? » read as the minimum pay: who pays it is the employer's cost.
-SALARY_PAID_BY = re.compile(r"\ba (?:notre|votre|leur|sa|la) charge\b|\bqui (?:paie|paye|verse|finance)\b")
-# « nous sommes un organisme de formation certifié Qualiopi, comment candidater ? » read as France VAE (Qualiopi):
-# a sponsor asking how to apply.
-SPONSOR_SPEAKING = re.compile(r"\b(?:nous sommes|on est|je represente|je travaille (?:dans|pour))\b.*"
-                              r"\b(?:organismes? de formation|centres? de formation|geiq|opco|branches?)\b")
-APPLYING = re.compile(r"\b(?:candidat\w*|postuler|deposer|repondre a l appel|nous inscrire|participer)\b")
-# « comment se répartit le financement de 9000 euros ? » read as the funding: its split is the sub-caps' answer.
-SPLIT_ASKED = re.compile(r"\b(?:repart\w*|decompos\w*|ventil\w*|detail\w*|sous[- ]plafonds?)\b")
-
-
-def topic_for_wording(topic_id: str | None, text: str) -> str | None:
-    folded = fold(text).replace("'", " ")  # « s'adresse », « l'entreprise »: the patterns are written word by word
-    if EXTENSION_ASKED.search(folded) and EXPERIMENT_NAMED.search(folded) and not CONTRACT_NAMED.search(folded):
-        return "window"
-    if TAKING_PART.search(folded) and SPONSOR_KINDS.search(folded) and EXPERIMENT_NAMED.search(folded) \
-            and not MONEY.search(folded):
-        return "sponsor_who"
-    if CONTRACT_SENT.search(folded) and re.search(r"\bcontrats?\b", folded) and topic_id != "cdi_avenant":
-        return "opco_filing"
-    if PROJECT_SUBMITTED.search(folded) and topic_id != "employer_steps" \
-            or SPONSOR_SPEAKING.search(folded) and APPLYING.search(folded):
-        return "sponsor_apply"
-    if topic_id == "salary" and SALARY_PAID_BY.search(folded):
-        return "employer_cost"
-    if topic_id in ("funding", "cap") and SPLIT_ASKED.search(folded) and (MONEY.search(folded) or "€" in text):
-        return "funding_subcaps"
-    if STAGE_NAMED.search(folded) and (topic_id in (None, "cap") and STAGE_PAID.search(folded)
-                                       or topic_id == "funding" and AMOUNT_ASKED.search(folded)):
-        return "funding_subcaps"  # « qui finance l'accompagnement ? » stays the funding's: who pays
-    if topic_id == "vs_classic_vae" and ORDINARY_CONTRACT.search(folded) and not ANOTHER_VAE.search(folded):
-        return "contract_form"
-    if topic_id == "cap" and (MONEY.search(folded) or "€" in text):
-        return "funding_subcaps"
-    if topic_id == "funding" and (EMPLOYER_SIDE.search(folded) or says_it_is_an_employer(text)):
-        return "employer_cost"
-    if topic_id == "employer_cost" and EMPLOYEE_SIDE.search(folded) \
-            and not (EMPLOYER_SIDE.search(folded) or EMPLOYER_NAMED.search(folded) or says_it_is_an_employer(text)):
-        return "funding"
-    if PUBLIC_ASKED.search(folded) and not NOT_THE_PUBLIC.search(folded):
-        return "public_age"
-    if JOBS_ASKED.search(folded) and topic_id not in JOB_TOPICS:
-        return "sectors"
-    if topic_id == "public_age" and LENGTH_ASKED.search(folded):
-        return "duration"
-    if topic_id == "aid_6000_ended" and not AID_NAMED.search(folded) and "€" not in text:
-        return "window"
-    return topic_id
 
 
 def topic_for_intent(intent: str | None) -> str | None:
