@@ -17,7 +17,7 @@ from actions.offers import (
     offer_check_after_answer,
     said,
 )
-from actions.parsing import after_greeting, fold, says_it_is_an_employer
+from actions.parsing import after_courtesy, fold, says_it_is_an_employer
 from actions.safety import apologise_on_error
 from actions.wording import topic_for_wording
 from knowledge import load_knowledge
@@ -42,7 +42,7 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         describes = said(tracker, CANDIDATE_ENTITIES + EMPLOYER_ENTITIES) \
             or says_it_is_an_employer(tracker.latest_message.get("text"))
-        events = await answer_after_greeting(dispatcher, tracker, may_start_a_check=not describes)
+        events = await answer_after_courtesy(dispatcher, tracker, "Bonjour !", may_start_a_check=not describes)
         if events is not None:
             return events
         dispatcher.utter_message(response="utter_greet")
@@ -51,12 +51,13 @@ class ActionGreet(Action):
         return []
 
 
-async def answer_after_greeting(dispatcher: CollectingDispatcher, tracker: Tracker,
+async def answer_after_courtesy(dispatcher: CollectingDispatcher, tracker: Tracker, salutation: str | None,
                                 may_start_a_check: bool) -> list[dict] | None:
-    """« bonjour, combien de temps dure le contrat ? » read as a greeting (the NLU weighs « bonjour » heavily):
-    what follows the greeting, read alone, gets its answer, or starts the check it asks for; None when it says
-    nothing clear. A check starts only when nothing was said that its offer would reuse (« j'ai 45 ans »)."""
-    rest = after_greeting(tracker.latest_message.get("text") or "")
+    """« bonjour, combien de temps dure le contrat ? » read as a greeting, « merci ! et pour l'employeur ? » as
+    thanks (the NLU weighs those words heavily): what follows them, read alone, gets its answer (after
+    `salutation`), or starts the check it asks for; None when it says nothing clear. A check starts only when
+    nothing was said that its offer would reuse (« j'ai 45 ans »)."""
+    rest = after_courtesy(tracker.latest_message.get("text") or "")
     readings = await read_each([rest]) if rest else []
     intent = (readings[0].get("intent") or {}) if readings else {}
     if (intent.get("confidence") or 0) < REST_CONFIDENCE:
@@ -66,11 +67,13 @@ async def answer_after_greeting(dispatcher: CollectingDispatcher, tracker: Track
     topic_id = topic_for_speaker(topic_for_wording(topic_for_intent(name), rest), tracker) \
         if name.startswith("faq_") else None
     if topic_id in kb.faq_topics:
-        dispatcher.utter_message(text="Bonjour !")
+        if salutation:
+            dispatcher.utter_message(text=salutation)
         dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
         return offer_check_after_answer(dispatcher, tracker, topic_id)
-    if name in CHECK_FORMS and may_start_a_check:
-        dispatcher.utter_message(text="Bonjour !")
+    if name in CHECK_FORMS and may_start_a_check and not tracker.active_loop_name:
+        if salutation:
+            dispatcher.utter_message(text=salutation)
         return [SlotSet(slot, None) for slot in FRESH_START_SLOTS] + [FollowupAction(CHECK_FORMS[name])]
     return None
 
@@ -80,7 +83,11 @@ class ActionThanks(Action):
     def name(self) -> str:
         return "action_thanks"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        describes = said(tracker, CANDIDATE_ENTITIES + EMPLOYER_ENTITIES)
+        events = await answer_after_courtesy(dispatcher, tracker, None, may_start_a_check=not describes)
+        if events is not None:
+            return events
         leaves = LEAVE_TAKING.search(fold(tracker.latest_message.get("text") or ""))
         dispatcher.utter_message(response="utter_goodbye" if leaves else "utter_thanks")
         return []

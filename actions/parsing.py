@@ -266,16 +266,18 @@ def parse_contact(text: str) -> tuple[str, str] | None:
     return None
 
 
-# « Bonjour Madame, … », « salut ! … »: the greeting that opens a message, and who it is addressed to.
-GREETING_OPENING = re.compile(
-    r"^\s*(?:bonjour|bonsoir|salut|hello|coucou|hey|bjr|slt|cc)\b[\s,;:!.-]*"
-    r"(?:(?:madame|monsieur|messieurs|mesdames|[aà] vous|[aà] tous|tout le monde|l['’ ]?[ée]quipe)\b[\s,;:!.-]*)*",
+# « Bonjour Madame, … », « salut ! … », « merci beaucoup ! et … »: the courtesy that opens a message.
+COURTESY_OPENING = re.compile(
+    r"^\s*(?:(?:bonjour|bonsoir|salut|hello|coucou|hey|bjr|slt|cc)\b[\s,;:!.-]*"
+    r"(?:(?:madame|monsieur|messieurs|mesdames|[aà] vous|[aà] tous|tout le monde|l['’ ]?[ée]quipe)\b[\s,;:!.-]*)*"
+    r"|(?:(?:ok|super|parfait|d['’ ]?accord|tr[eè]s bien)[\s,!.]*)?merci(?: beaucoup| bien| bcp)?\b[\s,;:!.-]*"
+    r"(?:et\b\s*)?)",
     re.IGNORECASE)
 
 
-def after_greeting(text: str) -> str:
-    """What a message says after the greeting that opens it (« bonjour, combien ça dure ? » -> « combien ça
-    dure ? »); "" when it says nothing more, or does not open with a greeting."""
-    found = GREETING_OPENING.match(text or "")
+def after_courtesy(text: str) -> str:
+    """What a message says after the greeting or thanks that opens it (« bonjour, combien ça dure ? » ->
+    « combien ça dure ? »); "" when it says nothing more, or does not open that way."""
+    found = COURTESY_OPENING.match(text or "")
     rest = (text or "")[found.end():].strip() if found else ""
     return rest if sum(ch.isalpha() for ch in rest) >= 3 else ""

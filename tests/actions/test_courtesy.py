@@ -50,6 +50,15 @@ def test_a_check_asked_after_a_greeting_starts_it_unless_something_said_would_be
     assert messages[0].get("response") == "utter_greet" and messages[1]["text"].endswith("Voulez-vous commencer ?")
 
 
+def test_a_question_after_thanks_gets_its_answer_and_thanks_that_take_leave_the_goodbye(nlu):
+    nlu.readings.update({"pour l'employeur ça coûte combien ?": ("faq_employer_cost", 0.9),
+                         "au revoir": ("goodbye", 0.95)})
+    messages, _ = reply(ActionThanks(), "merci ! et pour l'employeur ça coûte combien ?", "thanks")
+    assert len(messages) == 1 and "L'employeur paie le salaire" in messages[0]["text"]
+    messages, _ = reply(ActionThanks(), "merci, au revoir", "thanks")
+    assert [m.get("response") for m in messages] == ["utter_goodbye"]
+
+
 def test_what_follows_a_greeting_read_unsure_or_as_nothing_known_gets_the_greeting(nlu):
     nlu.readings["ça va ?"] = ("faq_duration", 0.3)
     for text in ("bonjour, ça va ?", "bonjour à tous !"):
