@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FAQ_PREFIX, answered_with_definition
 from actions.forms import answered_with_salary_follow_up
+from actions.parsing import says_it_is_an_employer
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
@@ -78,7 +79,12 @@ class ActionClarify(Action):
             return events
         # « je suis maman au foyer, 38 ans, je voudrais reprendre un travail … » is no question the NLU knows, yet
         # it says who is speaking: the offer of the pre-screen (which reuses it) rather than two unrelated topics.
-        if (tracker.latest_message.get("intent") or {}).get("name") == FALLBACK_INTENT and describes_a_candidate(tracker):
+        # So does « bonjour ! je suis une entreprise, je peux recruter avec ce dispositif ? » read without much
+        # confidence as the employer check (0.45): the offer of that check.
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        text = tracker.latest_message.get("text") or ""
+        if intent in (FALLBACK_INTENT, "start_prescreen", "employer_check") and not tracker.active_loop_name \
+                and (describes_a_candidate(tracker) or says_it_is_an_employer(text)):
             return await ActionOfferChecks().run(dispatcher, tracker, domain)
         if misses_in_a_row(tracker.events) >= 2:
             dispatcher.utter_message(

@@ -160,8 +160,9 @@ FRESH_START_SLOTS = FORM_SLOTS + ["awaiting", "requested_slot"]
 
 
 # The actions that may end with the offer of a check (actions/offers.py), which a « oui » then opens, and the
-# values of `awaiting` that they set.
-OFFERING_ACTIONS = {"action_offer_checks", "action_answer_faq", "action_greet", "action_clarify"}
+# values of `awaiting` that they set. action_reset_forms offers a check through the clarification when a structure
+# asks to start one without the NLU being sure (actions/leads.py).
+OFFERING_ACTIONS = {"action_offer_checks", "action_answer_faq", "action_greet", "action_clarify", "action_reset_forms"}
 OFFERS = {"offer_prescreen", "offer_employer_check"}
 
 

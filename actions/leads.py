@@ -187,8 +187,8 @@ class ActionResetForms(Action):
         if unsure_start(tracker):
             # « est-ce qu'on peut être à temps partiel » read as start_prescreen at 0.29: a question, not a wish to
             # start a check. The NLU's best guesses instead of a first question; nothing is reset.
-            await ActionClarify().run(dispatcher, tracker, domain)
-            return [FollowupAction("action_listen")]
+            events = await ActionClarify().run(dispatcher, tracker, domain)
+            return events + [FollowupAction("action_listen")]
         resets = [SlotSet(slot, None) for slot in FRESH_START_SLOTS]
         if latest_intent(tracker) in ("stop", "goodbye"):
             # The person leaves a form ("j'arrête ici et je n'enregistre rien"): their answers, a phone number

@@ -206,7 +206,9 @@ EMPLOYER_SPEAKING = re.compile(
     # A structure describing itself (« nous sommes un ehpad », « on est une crèche », « je dirige un restaurant »,
     # « notre entreprise ») is an employer.
     r"|\b(?:nous sommes|on est) (?:un|une)\b|\b(?:je dirige|je gere|nous gerons) (?:un|une|l|la|le)\b"
-    r"|\bnotre (?:entreprise|structure|societe|association|etablissement|boite)\b")
+    r"|\bnotre (?:entreprise|structure|societe|association|etablissement|boite)\b"
+    # « je suis une entreprise », « je suis une association » (not « je suis une femme »).
+    r"|\bje suis (?:une|un) (?:entreprise|structure|societe|association|pme|tpe|employeur|geiq|commerce)\b")
 
 
 def says_it_is_an_employer(text: str | None) -> bool:

@@ -368,3 +368,28 @@ def test_the_check_started_by_a_detail_reuses_it_and_what_got_the_offer():
     assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {
         "employer_kind": "private", "sector": "sanitaire_social"}
     assert messages[0].startswith("Je reprends ce que vous m'avez indiqué : entreprise privée")
+
+
+def test_an_unsure_wish_to_start_the_employer_check_said_by_a_structure_gets_the_offer_of_that_check():
+    from actions.leads import ActionResetForms
+
+    text = "bonjour tout le monde ! je suis une entreprise, je peux recruter avec ce dispositif ?"
+    ranking = [{"name": "employer_check", "confidence": 0.45}, {"name": "faq_public_employers", "confidence": 0.2}]
+    tracker = make_tracker(text=text, intent="employer_check", confidence=0.45, ranking=ranking)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
+    [message] = dispatcher.messages
+    assert "votre structure peut recruter" in message["text"] and message["buttons"][0]["payload"] == "/employer_check"
+    assert {"event": "slot", "timestamp": None, "name": "awaiting", "value": "offer_employer_check"} in events
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_listen"}
+    # « oui » then opens the check with what the first message said.
+    first = {"event": "user", "text": text, "parse_data": {"text": text, "intent": {"name": "employer_check"},
+                                                         "entities": []}}
+    yes = {"event": "user", "text": "oui", "parse_data": {"intent": {"name": "affirm"}, "entities": []}}
+    offered = [first, {"event": "action", "name": "action_reset_forms"}, *events, yes]
+    tracker = make_tracker(text="oui", intent="affirm", slots={"awaiting": "offer_employer_check"}, events=offered)
+    assert asyncio.run(ActionResetForms().run(CollectingDispatcher(), tracker, {}))[-1]["event"] != "followup"
+    reset = [{"event": "action", "name": "action_reset_forms"}, *emptied(FRESH_START_SLOTS)]
+    result, messages = run_form(EMPLOYER, [*offered, *reset], {name: None for name in FORM_SLOTS}, "oui", "affirm")
+    assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {"employer_kind": "private"}
+
