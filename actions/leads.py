@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
 from actions.fallback import ActionClarify
+from actions.faq import topic_message
 from actions.forms import (
     FORM_SLOTS,
     FRESH_START_SLOTS,
@@ -32,6 +33,7 @@ from actions.forms import (
 )
 from actions.offers import PENDING_ANSWERS
 from actions.safety import MENU_BUTTON, apologise_on_error
+from actions.wording import topic_asked_with_a_check
 from knowledge import clock, load_knowledge
 from storage import (
     CapacityExhausted,
@@ -200,6 +202,9 @@ class ActionResetForms(Action):
             # no check starts (the listen replaces the form that the rule predicts).
             dispatcher.utter_message(response="utter_ok")
             return resets + [FollowupAction("action_listen")]
+        asked = topic_asked_with_a_check(latest_intent(tracker), tracker.latest_message.get("text") or "")
+        if asked:  # the answer first; the check's first question follows
+            dispatcher.utter_message(**topic_message(load_knowledge(), tracker, asked))
         return resets
 
 

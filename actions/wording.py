@@ -115,3 +115,21 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     if topic_id == "aid_6000_ended" and not AID_NAMED.search(folded) and "€" not in text:
         return "window"
     return topic_id
+
+
+# « je dirige une entreprise de nettoyage, si j'embauche quelqu'un de 52 ans au chômage, j'ai droit à quoi ? » and
+# « je voudrais vérifier si c'est possible pour moi, et combien je serai payé ? » read as the wish to start a check,
+# which then only asks its first question: the question asked with it is answered first.
+QUESTION_WITH_A_CHECK = {
+    "employer_check": ("hiring_aids", re.compile(r"\b(?:aides?|primes?|subventions?|droit a quoi|a quoi (?:on|j ai|"
+                                                  r"nous avons) droit)\b")),
+    "start_prescreen": ("salary", re.compile(r"\b(?:salaire|remunere\w*|remuneration|paye|payee|combien je (?:serai|vais)"
+                                             r"|toucher\w*|gagner\w*)\b")),
+}
+
+
+def topic_asked_with_a_check(intent: str, text: str) -> str | None:
+    """The FAQ topic a message that starts a check also asks about, if any."""
+    topic_id, asked = QUESTION_WITH_A_CHECK.get(intent, (None, None))
+    return topic_id if asked is not None and asked.search(fold(text).replace("'", " ")) else None
+

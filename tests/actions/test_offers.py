@@ -393,3 +393,26 @@ def test_an_unsure_wish_to_start_the_employer_check_said_by_a_structure_gets_the
     result, messages = run_form(EMPLOYER, [*offered, *reset], {name: None for name in FORM_SLOTS}, "oui", "affirm")
     assert {e["name"]: e["value"] for e in result if e["name"] != "requested_slot"} == {"employer_kind": "private"}
 
+
+
+@pytest.mark.parametrize(("text", "intent", "entities", "answer"), [
+    ("je dirige une entreprise de nettoyage, si j'embauche quelqu'un de 52 ans au chômage, j'ai droit à quoi ?",
+     "employer_check", [entity("age", "52")], "2 000 €"),
+    ("j'ai 23 ans, je voudrais vérifier si je peux le faire et combien je serai payé", "start_prescreen",
+     [entity("age", "23")], "À 23 ans"),
+    ("je voudrais vérifier si je peux le faire", "start_prescreen", [], None),
+    ("on voudrait vérifier si on peut recruter", "employer_check", [], None),
+])
+def test_a_question_asked_with_the_wish_to_start_a_check_is_answered_before_its_first_question(text, intent, entities,
+                                                                                                answer):
+    from actions.leads import ActionResetForms
+
+    tracker = make_tracker(text=text, intent=intent, confidence=0.8, entities=entities)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
+    assert [e for e in events if e["event"] == "followup"] == []  # the check starts
+    if answer is None:
+        assert dispatcher.messages == []
+    else:
+        [message] = dispatcher.messages
+        assert answer in message["text"]
