@@ -117,19 +117,22 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     return topic_id
 
 
-# « je dirige une entreprise de nettoyage, si j'embauche quelqu'un de 52 ans au chômage, j'ai droit à quoi ? » and
-# « je voudrais vérifier si c'est possible pour moi, et combien je serai payé ? » read as the wish to start a check,
-# which then only asks its first question: the question asked with it is answered first.
-QUESTION_WITH_A_CHECK = {
-    "employer_check": ("hiring_aids", re.compile(r"\b(?:aides?|primes?|subventions?|droit a quoi|a quoi (?:on|j ai|"
-                                                  r"nous avons) droit)\b")),
-    "start_prescreen": ("salary", re.compile(r"\b(?:salaire|remunere\w*|remuneration|paye|payee|combien je (?:serai|vais)"
-                                             r"|toucher\w*|gagner\w*)\b")),
-}
+# « je dirige une entreprise de nettoyage, si j'embauche quelqu'un de 52 ans au chômage, j'ai droit à quoi ? »,
+# « je voudrais vérifier si c'est possible pour moi, et combien je serai payé ? », « je touche le RSA, est-ce que je
+# peux postuler ? » read as the wish to start a check, which then only asks its first question: the question asked
+# with it is answered first (the first that matches, in this order).
+QUESTIONS_WITH_A_CHECK = [
+    ("employer_check", "hiring_aids", re.compile(r"\b(?:aides?|primes?|subventions?|droit a quoi|a quoi (?:on|j ai|"
+                                                 r"nous avons) droit)\b")),
+    ("start_prescreen", "salary", re.compile(r"\b(?:salaire|remunere\w*|remuneration|paye|payee|combien je (?:serai|"
+                                             r"vais)|toucher\w*|gagner\w*)\b")),
+    ("start_prescreen", "status", re.compile(r"\b(?:rsa|ass|aah|rqth|handicap\w*|chomage|chomeur\w*|demandeu\w* d emploi|"
+                                             r"france travail|pole emploi|minima sociaux|sans emploi)\b")),
+]
 
 
 def topic_asked_with_a_check(intent: str, text: str) -> str | None:
     """The FAQ topic a message that starts a check also asks about, if any."""
-    topic_id, asked = QUESTION_WITH_A_CHECK.get(intent, (None, None))
-    return topic_id if asked is not None and asked.search(fold(text).replace("'", " ")) else None
-
+    folded = fold(text).replace("'", " ")
+    return next((topic_id for starting, topic_id, asked in QUESTIONS_WITH_A_CHECK
+                 if starting == intent and asked.search(folded)), None)
