@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import read_each, topic_for_intent, topic_for_speaker, topic_message
+from actions.faq import faq_intent_of, read_each, topic_asked, topic_message
 from actions.forms import FRESH_START_SLOTS
 from actions.offers import (
     CANDIDATE_ENTITIES,
@@ -19,7 +19,6 @@ from actions.offers import (
 )
 from actions.parsing import after_courtesy, fold, says_it_is_an_employer
 from actions.safety import apologise_on_error
-from actions.wording import topic_for_wording
 from knowledge import load_knowledge
 
 # What follows a greeting counts when the NLU, reading it alone, is at least this sure.
@@ -64,8 +63,8 @@ async def answer_after_courtesy(dispatcher: CollectingDispatcher, tracker: Track
         return None
     name = intent.get("name") or ""
     kb = load_knowledge()
-    topic_id = topic_for_speaker(topic_for_wording(topic_for_intent(name), rest), tracker) \
-        if name.startswith("faq_") else None
+    faq_intent = faq_intent_of(readings[0], REST_CONFIDENCE)
+    topic_id = topic_asked(faq_intent, rest, tracker) if faq_intent else None
     if topic_id in kb.faq_topics:
         if salutation:
             dispatcher.utter_message(text=salutation)

@@ -57,6 +57,18 @@ def topic_for_intent(intent: str | None) -> str | None:
     return TOPIC_FOR_INTENT.get(intent)
 
 
+def topic_asked(intent: str | None, text: str, tracker: Tracker) -> str | None:
+    """The FAQ topic a message asks: its intent's, corrected by its wording and by who is speaking."""
+    return topic_for_speaker(topic_for_wording(topic_for_intent(intent), text), tracker)
+
+
+def faq_intent_of(reading: dict, min_confidence: float) -> str | None:
+    """The FAQ intent of one of the NLU's readings, when read at `min_confidence` or more."""
+    intent = reading.get("intent") or {}
+    name = intent.get("name") or ""
+    return name if name.startswith(FAQ_PREFIX) and (intent.get("confidence") or 0) >= min_confidence else None
+
+
 # Several questions in one message (« combien ça dure et combien je serai payé ? »): the NLU gives the whole message
 # one intent, often a third topic, while each question read on its own is reliable (probe of 2026-12-07: 24 of 26
 # questions right, at 0.45 or more). Questions end with « ? » or start with « et » and a question word.
@@ -117,11 +129,7 @@ async def answer_question_by_question(dispatcher: CollectingDispatcher, tracker:
         if term is not None:
             answers.setdefault(f"term:{term.id}", definition_message(kb, term))
             continue
-        intent = reading.get("intent") or {}
-        name = intent.get("name") or ""
-        topic_id = topic_for_intent(name) if name.startswith(FAQ_PREFIX) \
-            and (intent.get("confidence") or 0) >= QUESTION_CONFIDENCE else None
-        topic_id = topic_for_speaker(topic_for_wording(topic_id, question), tracker)
+        topic_id = topic_asked(faq_intent_of(reading, QUESTION_CONFIDENCE), question, tracker)
         if topic_id in kb.faq_topics:
             answers.setdefault(topic_id, topic_message(kb, tracker, topic_id))
     if len(answers) < 2:
@@ -153,7 +161,7 @@ def answer_close_readings(dispatcher: CollectingDispatcher, tracker: Tracker) ->
         return None
     kb = load_knowledge()
     text = tracker.latest_message.get("text") or ""
-    topics = [topic_for_speaker(topic_for_wording(topic_for_intent(r["name"]), text), tracker) for r in ranking]
+    topics = [topic_asked(r["name"], text, tracker) for r in ranking]
     answers = {topic_id: topic_message(kb, tracker, topic_id) for topic_id in topics if topic_id in kb.faq_topics}
     return utter_answers(dispatcher, tracker, answers) if answers else None
 
@@ -162,7 +170,7 @@ def answer_by_wording(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     """A message the NLU could not read, whose wording names its topic (« c'est pour qui ? », « le dispositif
     est-il prolongé ? »): that topic's answer and events; None when the wording names none."""
     kb = load_knowledge()
-    topic_id = topic_for_speaker(topic_for_wording(None, tracker.latest_message.get("text") or ""), tracker)
+    topic_id = topic_asked(None, tracker.latest_message.get("text") or "", tracker)
     if topic_id not in kb.faq_topics:
         return None
     dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
@@ -182,8 +190,8 @@ class ActionAnswerFaq(Action):
         events = await answer_question_by_question(dispatcher, tracker)
         if events is not None:
             return events
-        topic_id = topic_for_intent((tracker.latest_message.get("intent") or {}).get("name"))
-        topic_id = topic_for_speaker(topic_for_wording(topic_id, tracker.latest_message.get("text") or ""), tracker)
+        topic_id = topic_asked((tracker.latest_message.get("intent") or {}).get("name"),
+                               tracker.latest_message.get("text") or "", tracker)
         if topic_id not in kb.faq_topics:
             logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
             return await ActionClarify().run(dispatcher, tracker, domain)
