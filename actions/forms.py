@@ -127,10 +127,14 @@ def stated_value(message: dict, entity: str) -> str | None:
     """An entity of a message that answered no question. The NLU tags "depuis 10 ans" or "dans le 33" as an age:
     not taken."""
     value = entity_value_in(message, entity)
-    text = message.get("text") or ""
-    if entity == "age" and value and (is_a_duration(text, value) or is_a_department_number(text, value)):
+    if entity == "age" and value and not reads_as_an_age(message.get("text") or "", value):
         return None
     return value
+
+
+def reads_as_an_age(text: str, value: str) -> bool:
+    """Whether an age the NLU tagged is one: not « depuis 10 ans » (a duration) nor « dans le 33 » (a place)."""
+    return not (is_a_duration(text, value) or is_a_department_number(text, value))
 
 
 def readable_value(message: dict, entity: str) -> str | None:
@@ -138,7 +142,7 @@ def readable_value(message: dict, entity: str) -> str | None:
     question: the NLU tags « du » in « du boulot » or « aaaaaaa » as a situation."""
     text = message.get("text") or ""
     for value in entity_values_in(message, entity):
-        if entity == "age" and (is_a_duration(text, value) or is_a_department_number(text, value)):
+        if entity == "age" and not reads_as_an_age(text, value):
             continue
         reader = VALUE_READERS.get(entity)
         if reader is None or reader(value) is not None:
@@ -866,16 +870,6 @@ def plausible_age(text: Any) -> int | None:
     return age if age is not None and 0 <= age <= 120 else None
 
 
-# How an entity's value reads as the answer to its question (None: it does not). Certifications are any job.
-VALUE_READERS = {
-    "age": plausible_age,
-    "situation": lambda text: _situation_of(text),
-    "employer_kind": lambda text: _employer_kind_of(text),
-    "sector": lambda text: _sector_of(text),
-    "department": lambda text: load_knowledge().resolve_department(text),
-}
-
-
 def sector_certification_buttons(sector: str | None, limit: int = 8) -> list[dict[str, str]]:
     """The catalogue's certifications of a sector, as buttons (none for « autre » or an unknown sector)."""
     kb = load_knowledge()
@@ -923,6 +917,16 @@ def _sector_of(text: str) -> str | None:
                for word in [sector.label, *sector.words] if len(word) > 2):
             return sector.id
     return None
+
+
+# How an entity's value reads as the answer to its question (None: it does not). Certifications are any job.
+VALUE_READERS = {
+    "age": plausible_age,
+    "situation": _situation_of,
+    "employer_kind": _employer_kind_of,
+    "sector": _sector_of,
+    "department": lambda text: load_knowledge().resolve_department(text),  # the knowledge is loaded when called
+}
 
 
 def employer_kind_in_description(message: dict | None) -> dict[str, Any]:
