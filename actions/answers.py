@@ -9,6 +9,17 @@ from typing import Any
 FAQ_PREFIX = "faq_"
 SALARY_TOPIC = "salary"
 
+# Conversation intents worth offering as a guess, with the label of their button.
+GUESS_LABELS = {
+    "start_prescreen": "Vérifier si je suis concerné(e)",
+    "employer_check": "Je suis employeur",
+    "sponsor_info": "Je porte un projet",
+    "human_handoff": "Parler à une personne",
+    "my_data": "Mes données",
+    "delete_my_data": "Supprimer mes données",
+    "help": "Voir le menu",
+}
+
 
 def format_date(day) -> str:
     return day.strftime("%d/%m/%Y")

@@ -8,7 +8,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import faq_intent_of, read_each, topic_asked, topic_message
 from actions.forms import FRESH_START_SLOTS
 from actions.offers import (
     CANDIDATE_ENTITIES,
@@ -18,6 +17,7 @@ from actions.offers import (
     said,
 )
 from actions.parsing import after_courtesy, fold, says_it_is_an_employer
+from actions.readings import faq_intent_of, read_each, topic_asked, topic_message
 from actions.safety import apologise_on_error
 from knowledge import load_knowledge
 

@@ -5,25 +5,15 @@ from __future__ import annotations
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import FAQ_PREFIX, answered_with_definition
+from actions.answers import FAQ_PREFIX, GUESS_LABELS, answered_with_definition
 from actions.forms import answered_with_salary_follow_up
+from actions.offers import ActionOfferChecks, describes_a_candidate
 from actions.parsing import says_it_is_an_employer
+from actions.readings import answer_by_wording, answer_close_readings, answer_question_by_question
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
 FALLBACK_INTENT = "nlu_fallback"
-
-# Conversation intents worth offering as a guess, with the label of their button.
-GUESS_LABELS = {
-    "start_prescreen": "Vérifier si je suis concerné(e)",
-    "employer_check": "Je suis employeur",
-    "sponsor_info": "Je porte un projet",
-    "human_handoff": "Parler à une personne",
-    "my_data": "Mes données",
-    "delete_my_data": "Supprimer mes données",
-    "help": "Voir le menu",
-}
-
 
 def best_guesses(intent_ranking: list[dict], topic_titles: dict[str, str], limit: int = 2) -> list[dict]:
     """Buttons for the best-ranked intents that can be offered, in ranking order."""
@@ -64,10 +54,6 @@ class ActionClarify(Action):
             return []
         if answered_with_salary_follow_up(dispatcher, tracker):  # « et à 30 ? » right after the salary answer
             return []
-        # faq.py and offers.py import this module.
-        from actions.faq import answer_by_wording, answer_close_readings, answer_question_by_question
-        from actions.offers import ActionOfferChecks, describes_a_candidate
-
         # « c'est pour qui et jusqu'à quand ? »: two questions the NLU could not read together.
         events = await answer_question_by_question(dispatcher, tracker)
         fell_back = (tracker.latest_message.get("intent") or {}).get("name") == FALLBACK_INTENT

@@ -2,179 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import re
 
-import httpx
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import (
-    SALARY_TOPIC,
-    answered_with_definition,
-    definition_message,
-    render_message,
-    salary_message,
-)
-from actions.fallback import FAQ_PREFIX, ActionClarify
-from actions.forms import age_for_salary, answered_with_salary_follow_up
+from actions.answers import answered_with_definition
+from actions.fallback import ActionClarify
+from actions.forms import answered_with_salary_follow_up
 from actions.offers import forget_offer, offer_check_after_answer
-from actions.parsing import is_a_bare_age_follow_up
+from actions.readings import answer_question_by_question, topic_asked, topic_message
 from actions.safety import apologise_on_error
-from actions.wording import topic_for_wording
-from knowledge import clock, load_knowledge
+from knowledge import load_knowledge
 
 logger = logging.getLogger(__name__)
-
-
-# Conversation intents that, until their guided flows exist, get the topic that covers them.
-TOPIC_FOR_INTENT = {
-    "start_prescreen": "public_age",
-    "employer_check": "employers_allowed",
-    "sponsor_info": "sponsor_apply",
-    "my_data": "personal_data",
-    "delete_my_data": "personal_data",
-}
-
-
-# Who asks changes the answer about money: after an employer check, "c'est combien pour moi ?" (recognised as the
-# candidate's funding question, "gratuit pour vous, salarié") is the employer's cost.
-EMPLOYER_TOPICS = {"funding": "employer_cost"}
-
-
-def topic_for_speaker(topic_id: str | None, tracker: Tracker) -> str | None:
-    speaks_as_employer = tracker.get_slot("employer_kind") and not tracker.get_slot("situation")
-    return EMPLOYER_TOPICS.get(topic_id, topic_id) if speaks_as_employer else topic_id
-
-
-def topic_for_intent(intent: str | None) -> str | None:
-    if not intent:
-        return None
-    if intent.startswith(FAQ_PREFIX):
-        return intent[len(FAQ_PREFIX):]
-    return TOPIC_FOR_INTENT.get(intent)
-
-
-def topic_asked(intent: str | None, text: str, tracker: Tracker) -> str | None:
-    """The FAQ topic a message asks: its intent's, corrected by its wording and by who is speaking."""
-    return topic_for_speaker(topic_for_wording(topic_for_intent(intent), text), tracker)
-
-
-def faq_intent_of(reading: dict, min_confidence: float) -> str | None:
-    """The FAQ intent of one of the NLU's readings, when read at `min_confidence` or more."""
-    intent = reading.get("intent") or {}
-    name = intent.get("name") or ""
-    return name if name.startswith(FAQ_PREFIX) and (intent.get("confidence") or 0) >= min_confidence else None
-
-
-# Several questions in one message (« combien ça dure et combien je serai payé ? »): the NLU gives the whole message
-# one intent, often a third topic, while each question read on its own is reliable (probe of 2026-12-07: 24 of 26
-# questions right, at 0.45 or more). Questions end with « ? » or start with « et » and a question word.
-QUESTION_BREAK = re.compile(
-    r"\?+|[,;]?\s+et\s+(?=(?:combien|quel|quelle|quels|quelles|qui|o[uù]|comment|pourquoi|quand|jusqu|est[- ]ce|"
-    r"y a|il y a|dans quel|dans quels|[àa] partir|peut|puis|faut)\b)", re.IGNORECASE)
-QUESTION_CONFIDENCE = 0.4
-MAX_QUESTIONS = 3
-MAX_SPLIT_CHARS = 600  # a long story is no list of questions: answered as one message
-PARSE_TIMEOUT = 5.0
-
-
-def questions_in(text: str) -> list[str]:
-    """The questions of a message that asks several; [] for a message that asks one."""
-    if len(text) > MAX_SPLIT_CHARS:
-        return []
-    parts = [part.strip(" ,;.!") for part in QUESTION_BREAK.split(text)]
-    # « et à 19 ans ? » after « quel salaire ? » is the same question for another age, not a second topic.
-    parts = [part for part in parts if sum(ch.isalpha() for ch in part) >= 3 and not is_a_bare_age_follow_up(part)]
-    return parts[:MAX_QUESTIONS] if len(parts) >= 2 else []
-
-
-async def read_each(questions: list[str]) -> list[dict]:
-    """The NLU's reading of each question, from the Rasa server's HTTP API (token-protected; the stack sets
-    RASA_URL and RASA_API_TOKEN); [] when it cannot be reached, so that the message is answered as one."""
-    url, token = os.environ.get("RASA_URL"), os.environ.get("RASA_API_TOKEN")
-    if not (url and token):
-        return []
-    try:
-        async with httpx.AsyncClient(timeout=PARSE_TIMEOUT) as client:
-            responses = await asyncio.gather(*(
-                client.post(f"{url.rstrip('/')}/model/parse", params={"token": token}, json={"text": question})
-                for question in questions))
-        for response in responses:
-            response.raise_for_status()
-        return [response.json() for response in responses]
-    except (httpx.HTTPError, ValueError) as error:  # never the text: it may hold a name
-        logger.warning("cannot read the questions one by one (%s): answered as one", type(error).__name__)
-        return []
-
-
-def topic_message(kb, tracker: Tracker, topic_id: str) -> dict:
-    age = age_for_salary(tracker) if topic_id == SALARY_TOPIC else None
-    if age is not None:
-        return salary_message(kb, age, on=clock.today())
-    return render_message(kb, topic_id, on=clock.today())
-
-
-async def answer_question_by_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
-    """Answer each question of a message that asks several about different topics, and return the events; None
-    when the message asks one question (or only one topic can be read), to be answered as a whole."""
-    questions = questions_in(tracker.latest_message.get("text") or "")
-    readings = await read_each(questions) if questions else []
-    kb = load_knowledge()
-    answers: dict[str, dict] = {}  # topic or term -> message, in the order asked
-    for question, reading in zip(questions, readings, strict=False):  # no readings: nothing to split
-        term = kb.term_asked(question)
-        if term is not None:
-            answers.setdefault(f"term:{term.id}", definition_message(kb, term))
-            continue
-        topic_id = topic_asked(faq_intent_of(reading, QUESTION_CONFIDENCE), question, tracker)
-        if topic_id in kb.faq_topics:
-            answers.setdefault(topic_id, topic_message(kb, tracker, topic_id))
-    if len(answers) < 2:
-        return None
-    return utter_answers(dispatcher, tracker, answers)
-
-
-def utter_answers(dispatcher: CollectingDispatcher, tracker: Tracker, answers: dict[str, dict]) -> list[dict]:
-    """Several answers in one turn (topic or `term:` id -> message), then the offer that fits the first topic."""
-    answered = {f"/{FAQ_PREFIX}{key}" for key in answers}
-    for message in answers.values():
-        # No button for a topic answered in this same turn (« Quelles aides ? » under the employer's cost).
-        dispatcher.utter_message(**{**message, "buttons": [b for b in message["buttons"] if b["payload"] not in answered]})
-    topics = [key for key in answers if not key.startswith("term:")]
-    return offer_check_after_answer(dispatcher, tracker, topics[0]) if topics else forget_offer(tracker)
-
-
-# « Je n'ai aucune expérience, la VAE classique est-elle possible ? » can read 0.47 / 0.44 between two topics, and
-# the NLU's fallback then asks to choose between them. Two readings that sure are both relevant: both answers.
-CLOSE_READING_CONFIDENCE = 0.3
-
-
-def answer_close_readings(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
-    """When the NLU hesitated between two FAQ topics it read with some confidence: both answers and the events;
-    None otherwise (the clarification then offers its guesses)."""
-    ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"][:2]
-    if len(ranking) < 2 or any(not (r.get("name") or "").startswith(FAQ_PREFIX)
-                               or (r.get("confidence") or 0) < CLOSE_READING_CONFIDENCE for r in ranking):
-        return None
-    kb = load_knowledge()
-    text = tracker.latest_message.get("text") or ""
-    topics = [topic_asked(r["name"], text, tracker) for r in ranking]
-    answers = {topic_id: topic_message(kb, tracker, topic_id) for topic_id in topics if topic_id in kb.faq_topics}
-    return utter_answers(dispatcher, tracker, answers) if answers else None
-
-
-def answer_by_wording(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
-    """A message the NLU could not read, whose wording names its topic (« c'est pour qui ? », « le dispositif
-    est-il prolongé ? »): that topic's answer and events; None when the wording names none."""
-    kb = load_knowledge()
-    topic_id = topic_asked(None, tracker.latest_message.get("text") or "", tracker)
-    if topic_id not in kb.faq_topics:
-        return None
-    dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
-    return offer_check_after_answer(dispatcher, tracker, topic_id)
 
 
 @apologise_on_error

@@ -17,7 +17,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import channel_of, store
 from actions.fallback import ActionClarify
-from actions.faq import topic_message
 from actions.forms import (
     FORM_SLOTS,
     FRESH_START_SLOTS,
@@ -32,6 +31,7 @@ from actions.forms import (
     upper_first,
 )
 from actions.offers import PENDING_ANSWERS
+from actions.readings import topic_message
 from actions.safety import MENU_BUTTON, apologise_on_error
 from actions.wording import topic_asked_with_a_check
 from knowledge import clock, load_knowledge

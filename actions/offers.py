@@ -9,8 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import answered_with_definition
-from actions.fallback import GUESS_LABELS
+from actions.answers import GUESS_LABELS, answered_with_definition
 from actions.forms import (
     FRESH_START_SLOTS,
     OFFERS,

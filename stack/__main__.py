@@ -37,7 +37,7 @@ def server_services(
             "--interface", cfg.rasa_host,
             "--port", str(cfg.rasa_port),
             # The HTTP API, token-protected: the action server reads each question of a message that asks several
-            # with /model/parse (actions/faq.py).
+            # with /model/parse (actions/readings.py).
             "--enable-api", "--auth-token", cfg.rasa_api_token,
         ],
         ready_url=f"{cfg.rasa_url}/webhooks/rest/",

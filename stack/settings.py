@@ -47,7 +47,7 @@ class Settings:
     startup_timeout: float = 180.0
     telegram_token: str = ""
     # Guards Rasa's HTTP API, which the action server uses to read each question of a message that asks several
-    # (actions/faq.py); random at each start unless set.
+    # (actions/readings.py); random at each start unless set.
     rasa_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @classmethod

@@ -9,7 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionClarify, best_guesses, misses_in_a_row
-from actions.faq import ActionAnswerFaq, topic_for_intent
+from actions.faq import ActionAnswerFaq
+from actions.readings import topic_for_intent
 from knowledge import load_knowledge
 
 

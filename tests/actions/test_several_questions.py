@@ -8,7 +8,8 @@ from action_testlib import TOKEN, make_tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionClarify
-from actions.faq import ActionAnswerFaq, questions_in
+from actions.faq import ActionAnswerFaq
+from actions.readings import questions_in
 
 
 def answer(action, text, intent, confidence=0.9):
