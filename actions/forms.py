@@ -181,7 +181,7 @@ def opening_message(tracker: Tracker) -> dict | None:
         return tracker.latest_message
     if started_by_an_offer(tracker):
         return offered_message(tracker, with_latest=True)
-    if intent != "affirm" or not asked_just_before(tracker, OFFERING_ACTIONS):
+    if intent != "affirm" or not offered_just_before(tracker):
         return None
     return offered_message(tracker)
 
@@ -297,6 +297,16 @@ def asked_just_before(tracker: Tracker, actions: set[str]) -> bool:
         return False
     return any(event.get("event") == "action" and event.get("name") in actions
                for event in tracker.events[users[-2]:users[-1]])
+
+
+def offered_just_before(tracker: Tracker) -> bool:
+    """Whether the latest message answers the offer of a check: an offering action ran just before it, or any
+    action made that offer then (« merci ! et combien je serai payé ? » gets the answer and the offer from
+    action_thanks, whose own « Avez-vous une autre question ? » offers nothing)."""
+    users = user_positions(tracker)
+    return asked_just_before(tracker, OFFERING_ACTIONS) or len(users) >= 2 and any(
+        event.get("event") == "slot" and event.get("name") == "awaiting" and event.get("value") in OFFERS
+        for event in tracker.events[users[-2]:users[-1]])
 
 
 def value_before_message(tracker: Tracker, slot: str) -> Any:

@@ -20,12 +20,12 @@ from actions.fallback import ActionClarify
 from actions.forms import (
     FORM_SLOTS,
     FRESH_START_SLOTS,
-    OFFERING_ACTIONS,
     OFFERS,
     asked_just_before,
     describe,
     form_interrupted_just_before,
     latest_intent,
+    offered_just_before,
     unsure_leaving,
     unsure_start,
     upper_first,
@@ -197,7 +197,7 @@ class ActionResetForms(Action):
             # perhaps, leave the conversation history too.
             return forget_conversation() + [SlotSet("requested_slot", None)]
         if latest_intent(tracker) == "affirm" and tracker.get_slot("awaiting") in OFFERS \
-                and not asked_just_before(tracker, OFFERING_ACTIONS):
+                and not offered_just_before(tracker):
             # This "oui" answers what was said since the offer ("Avez-vous une autre question ?"), not the offer:
             # no check starts (the listen replaces the form that the rule predicts).
             dispatcher.utter_message(response="utter_ok")

@@ -144,6 +144,21 @@ def test_a_yes_to_what_was_said_after_the_offer_starts_no_check(offering_action)
     assert [e["name"] for e in followup] == ["action_listen"] and messages[0]["response"] == "utter_ok"
 
 
+def test_a_yes_to_an_offer_made_after_thanks_starts_the_check():
+    """« merci ! et combien je serai payé à 45 ans ? »: action_thanks answers and offers the pre-screen; « oui »
+    takes that offer. Its plain « Avez-vous une autre question ? » offers nothing (test above)."""
+    from actions.leads import ActionResetForms
+
+    events = [{"event": "user", "text": "j'ai 45 ans"}, {"event": "action", "name": "action_offer_checks"},
+              {"event": "slot", "name": "awaiting", "value": "offer_prescreen"},
+              {"event": "user", "text": "merci ! et combien je serai payé ?"}, {"event": "action", "name": "action_thanks"},
+              {"event": "slot", "name": "awaiting", "value": "offer_prescreen"}, {"event": "user", "text": "oui"}]
+    tracker = make_tracker(text="oui", intent="affirm", slots={"awaiting": "offer_prescreen"}, events=events)
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
+    assert not [e for e in result if e["event"] == "followup"] and dispatcher.messages == []
+
+
 def test_an_age_said_outside_the_prescreen_gets_the_age_condition_with_the_offer():
     message = offer(entity("age", "16"), expect_awaiting="offer_prescreen", text="j'ai 16 ans c'est possible ?")
     assert "Vous avez 16 ans : la condition d'âge (16 ans et plus) est remplie." in message["text"]
