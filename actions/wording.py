@@ -49,7 +49,8 @@ CONTRACT_NAMED = re.compile(r"\b(?:contrats?|parcours|echou\w*|rate\w*|diplomes?
 TAKING_PART = re.compile(r"\b(?:particip\w*|font partie|impliqu\w*)\b")
 SPONSOR_KINDS = re.compile(r"\b(?:geiq|opco|branches?|organismes? de formation|centres? de formation|ecoles?)\b")
 # « l'employeur dépose le contrat où ? » read as the employer's cost (0.39): sending the contract is its filing.
-CONTRACT_SENT = re.compile(r"\b(?:depos\w*|envoy\w*|transmet\w*|transmis\w*)\b")
+# « qui enregistre le contrat de professionnalisation ? » read as the contract's form (0.43): its registration too.
+CONTRACT_SENT = re.compile(r"\b(?:depos\w*|envoy\w*|transmet\w*|transmis\w*|enregistr\w*)\b")
 # « on veut monter un projet, on écrit à qui ? » fell back: submitting a project is the sponsors' application.
 # (« qui peut porter un projet ? » is the sponsors' list, not how to apply.)
 PROJECT_SUBMITTED = re.compile(r"\b(?:monter|deposer|presenter|soumettre|proposer) (?:un|notre|le|mon|son) projet\b")
@@ -73,9 +74,27 @@ SALARY_PAID_BY = re.compile(r"\ba (?:notre|votre|leur|sa|la) charge\b|\bqui (?:p
 # a sponsor asking how to apply.
 SPONSOR_SPEAKING = re.compile(r"\b(?:nous sommes|on est|je represente|je travaille (?:dans|pour))\b.*"
                               r"\b(?:organismes? de formation|centres? de formation|geiq|opco|branches?)\b")
-APPLYING = re.compile(r"\b(?:candidat\w*|postuler|deposer|repondre a l appel|nous inscrire|participer)\b")
+# « je représente un opco, ça nous intéresse » read as the OPCO's filing (0.27): interest is a wish to apply.
+APPLYING = re.compile(r"\b(?:candidat\w*|postuler|deposer|repondre a l appel|nous inscrire|participer|interess\w*)\b")
 # « comment se répartit le financement de 9000 euros ? » read as the funding: its split is the sub-caps' answer.
 SPLIT_ASKED = re.compile(r"\b(?:repart\w*|decompos\w*|ventil\w*|detail\w*|sous[- ]plafonds?)\b")
+
+
+# « combien d'heures de formation on a ? » read as the working time (0.46): the volume of training is the
+# parcours' content, whose answer gives the ordinary contract's share of training.
+TRAINING_HOURS = re.compile(r"\b(?:combien|nombre|volume|quantite) d heures? (?:de )?(?:formation|cours|enseignements?|"
+                            r"theorie|ecole)\b")
+# « c'est une formation en alternance ? » read as the funding (money words aside): how training and work alternate
+# is the parcours' content.
+ALTERNANCE = re.compile(r"\b(?:alternance|alterne\w*)\b")
+FUNDED = re.compile(r"\b(?:financ\w*|cout\w*|pai\w*|pay\w*|gratuit\w*|prix)\b")
+# « y a-t-il un référent sur le lieu de travail ? » fell back (0.19 for the tutor): the person who follows the
+# employee at work is the tutor.
+TUTOR_NAMED = re.compile(r"\b(?:referente?s?|tuteurs?|tutrices?|tutorat|maitres? d apprentissage)\b")
+# « le diplôme obtenu est-il le même qu'en formation classique ? » read half as the working time, half as the VAE
+# classique: the diploma's worth is the jury's topic, whose answer says it is the same certification.
+SAME_DIPLOMA = re.compile(r"\b(?:diplomes?|titres?|certifications?)\b.*\b(?:le meme|la meme|identique|equivalente?|"
+                          r"meme valeur|vaut)\b")
 
 
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
@@ -106,6 +125,13 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     if topic_id == "employer_cost" and EMPLOYEE_SIDE.search(folded) \
             and not (EMPLOYER_SIDE.search(folded) or EMPLOYER_NAMED.search(folded) or says_it_is_an_employer(text)):
         return "funding"
+    if TRAINING_HOURS.search(folded) and not MONEY.search(folded) \
+            or ALTERNANCE.search(folded) and topic_id in (None, "funding") and not FUNDED.search(folded):
+        return "training_content"
+    if TUTOR_NAMED.search(folded) and topic_id is None:
+        return "tutor"
+    if SAME_DIPLOMA.search(folded) and not MONEY.search(folded):
+        return "jury_validation"
     if PUBLIC_ASKED.search(folded) and not NOT_THE_PUBLIC.search(folded):
         return "public_age"
     if JOBS_ASKED.search(folded) and topic_id not in JOB_TOPICS:

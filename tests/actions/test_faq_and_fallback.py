@@ -158,6 +158,15 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("nous sommes un organisme de formation certifié Qualiopi, comment candidater ?", "faq_france_vae_platform",
      "xp.cprovae@emploi.gouv.fr"),
     ("comment se répartit le financement de 9000 euros ?", "faq_funding", "6 000 € par an de frais pédagogiques"),
+    ("qui enregistre le contrat de professionnalisation", "faq_contract_form", "dans les 5 jours"),
+    ("je représente un opco, ça nous intéresse", "faq_opco_filing", "xp.cprovae@emploi.gouv.fr"),
+    ("combien d'heures de formation on a", "faq_working_time", "au moins 150 heures"),
+    ("c'est une formation en alternance ?", "faq_funding", "au moins 150 heures"),
+    ("l'alternance est-elle financée ?", "faq_funding", "9 000 € par an et par parcours"),
+    ("combien d'heures par semaine de travail ?", "faq_working_time", "temps de travail"),
+    ("y a-t-il un référent sur le lieu de travail ?", "nlu_fallback", "désigne un tuteur"),
+    ("le diplôme obtenu est-il le même qu'en formation classique ?", "faq_working_time",
+     "la même certification que par la voie de la formation"),
 ])
 def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
     action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
