@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FAQ_PREFIX, GUESS_LABELS, answered_with_definition
+from actions.courtesy import answer_what_follows_a_courtesy
 from actions.forms import answered_with_salary_follow_up
 from actions.offers import ActionOfferChecks, describes_a_candidate
 from actions.parsing import says_it_is_an_employer
@@ -57,6 +58,8 @@ class ActionClarify(Action):
         # « c'est pour qui et jusqu'à quand ? »: two questions the NLU could not read together.
         events = await answer_question_by_question(dispatcher, tracker)
         fell_back = (tracker.latest_message.get("intent") or {}).get("name") == FALLBACK_INTENT
+        if events is None and fell_back:
+            events = await answer_what_follows_a_courtesy(dispatcher, tracker)
         if events is None and fell_back:
             events = answer_by_wording(dispatcher, tracker)
         if events is None and fell_back:  # « aucune expérience, la VAE classique ? »: torn between two topics

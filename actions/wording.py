@@ -75,7 +75,9 @@ SALARY_PAID_BY = re.compile(r"\ba (?:notre|votre|leur|sa|la) charge\b|\bqui (?:p
 SPONSOR_SPEAKING = re.compile(r"\b(?:nous sommes|on est|je represente|je travaille (?:dans|pour))\b.*"
                               r"\b(?:organismes? de formation|centres? de formation|geiq|opco|branches?)\b")
 # « je représente un opco, ça nous intéresse » read as the OPCO's filing (0.27): interest is a wish to apply.
-APPLYING = re.compile(r"\b(?:candidat\w*|postuler|deposer|repondre a l appel|nous inscrire|participer|interess\w*)\b")
+# « nous sommes un organisme de formation et voulons porter un projet » read as who may carry one (0.81).
+APPLYING = re.compile(r"\b(?:candidat\w*|postuler|deposer|repondre a l appel|nous inscrire|participer|interess\w*|"
+                      r"(?:voulons|voudrions|souhaitons|souhaiterions|veut|voudrait|souhaite|aimerions) porter)\b")
 # « comment se répartit le financement de 9000 euros ? » read as the funding: its split is the sub-caps' answer.
 SPLIT_ASKED = re.compile(r"\b(?:repart\w*|decompos\w*|ventil\w*|detail\w*|sous[- ]plafonds?)\b")
 
@@ -90,7 +92,10 @@ ALTERNANCE = re.compile(r"\b(?:alternance|alterne\w*)\b")
 FUNDED = re.compile(r"\b(?:financ\w*|cout\w*|pai\w*|pay\w*|gratuit\w*|prix)\b")
 # « y a-t-il un référent sur le lieu de travail ? » fell back (0.19 for the tutor): the person who follows the
 # employee at work is the tutor.
+# « est-ce qu'on est suivi par quelqu'un dans la boîte » read as the employer's steps (0.44): so is being followed.
 TUTOR_NAMED = re.compile(r"\b(?:referente?s?|tuteurs?|tutrices?|tutorat|maitres? d apprentissage)\b")
+FOLLOWED_BY_SOMEONE = re.compile(r"\b(?:suivie?s?|accompagnee?s?|encadree?s?|epaulee?s?|aidee?s?) par (?:quelqu un|qui|"
+                                 r"une personne)\b|\bqui (?:me|nous) (?:suit|suivra|accompagne\w*|encadre\w*)\b")
 # « le diplôme obtenu est-il le même qu'en formation classique ? » read half as the working time, half as the VAE
 # classique: the diploma's worth is the jury's topic, whose answer says it is the same certification.
 SAME_DIPLOMA = re.compile(r"\b(?:diplomes?|titres?|certifications?)\b.*\b(?:le meme|la meme|identique|equivalente?|"
@@ -128,7 +133,7 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     if TRAINING_HOURS.search(folded) and not MONEY.search(folded) \
             or ALTERNANCE.search(folded) and topic_id in (None, "funding") and not FUNDED.search(folded):
         return "training_content"
-    if TUTOR_NAMED.search(folded) and topic_id is None:
+    if TUTOR_NAMED.search(folded) and topic_id is None or FOLLOWED_BY_SOMEONE.search(folded):
         return "tutor"
     if SAME_DIPLOMA.search(folded) and not MONEY.search(folded):
         return "jury_validation"

@@ -7,6 +7,7 @@ from action_testlib import entity, make_tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.courtesy import ActionGreet, ActionThanks
+from actions.fallback import ActionClarify
 
 
 def reply(action, text, intent, *entities):
@@ -74,3 +75,22 @@ def test_what_follows_a_greeting_read_unsure_or_as_nothing_known_gets_the_greeti
 def test_thanks_that_take_leave_get_the_goodbye(text, response):
     messages, _ = reply(ActionThanks(), text, "thanks")
     assert [m.get("response") for m in messages] == [response]
+
+
+def test_a_question_after_a_greeting_that_fell_back_as_a_whole_gets_its_answer(nlu):
+    """« bonjour, pouvez-vous m'expliquer … » fell back torn between personal data and the definition."""
+    nlu.readings["pouvez-vous m'expliquer ce qu'est ce dispositif ?"] = ("faq_definition", 0.8)
+    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "faq_personal_data", "confidence": 0.33},
+               {"name": "faq_definition", "confidence": 0.3}]
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text="bonjour, pouvez-vous m'expliquer ce qu'est ce dispositif ?", intent="nlu_fallback",
+                           ranking=ranking)
+    asyncio.run(ActionClarify().run(dispatcher, tracker, {}))
+    greeting, answer = dispatcher.messages
+    assert greeting["text"] == "Bonjour !" and answer["text"].startswith("La « VAE inversée » est une expérimentation")
+    # Without a courtesy first, the rest is not read alone: both close readings are answered.
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text="pouvez-vous m'expliquer ce qu'est ce dispositif ?!", intent="nlu_fallback",
+                           ranking=ranking)
+    asyncio.run(ActionClarify().run(dispatcher, tracker, {}))
+    assert len(dispatcher.messages) == 2 and "Cet assistant n'enregistre" in dispatcher.messages[0]["text"]

@@ -165,6 +165,9 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("l'alternance est-elle financée ?", "faq_funding", "9 000 € par an et par parcours"),
     ("combien d'heures par semaine de travail ?", "faq_working_time", "temps de travail"),
     ("y a-t-il un référent sur le lieu de travail ?", "nlu_fallback", "désigne un tuteur"),
+    ("est-ce qu'on est suivi par quelqu'un dans la boîte", "faq_employer_steps", "désigne un tuteur"),
+    ("nous sommes un organisme de formation et voulons porter un projet", "faq_sponsor_who",
+     "xp.cprovae@emploi.gouv.fr"),
     ("le diplôme obtenu est-il le même qu'en formation classique ?", "faq_working_time",
      "la même certification que par la voie de la formation"),
 ])
