@@ -29,6 +29,9 @@ EMPLOYER_SIDE = re.compile(r"\bpour (?:nous|l entreprise|l employeur|notre \w+|m
 # needed: who the scheme is for, and its jobs, are asked in these words whatever else the question says.
 PUBLIC_ASKED = re.compile(r"\b(?:a qui s adresse|pour qui est|c est pour qui|qui peut (?:en )?(?:beneficier|profiter))\b")
 NOT_THE_PUBLIC = re.compile(r"\b(?:employeurs?|entreprises?|structures?|porteurs?|organismes?)\b")
+# « quelles sont les conditions pour postuler ? » read as how to apply: the conditions to enter are the public's.
+CONDITIONS_TO_ENTER = re.compile(r"\b(?:conditions?|criteres?|prerequis|pre requis)\b(?: \w+){0,3} (?:postuler|candidater|"
+                                 r"entrer|acceder|acces|participer|beneficier|en profiter|s inscrire|eligibilite)\b")
 JOBS_ASKED = re.compile(r"\b(?:quels?|dans quels?) (?:metiers|secteurs|domaines)\b")
 JOB_TOPICS = {"sectors", "certifications", "employers_allowed", "public_employers"}
 # « c tjr possible en 2026 ? » reads as « does the 6 000 € aid still exist? »: without the aid named, what is still
@@ -137,7 +140,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "tutor"
     if SAME_DIPLOMA.search(folded) and not MONEY.search(folded):
         return "jury_validation"
-    if PUBLIC_ASKED.search(folded) and not NOT_THE_PUBLIC.search(folded):
+    if (PUBLIC_ASKED.search(folded) or CONDITIONS_TO_ENTER.search(folded) and topic_id in (None, "individual_apply")) \
+            and not NOT_THE_PUBLIC.search(folded):
         return "public_age"
     if JOBS_ASKED.search(folded) and topic_id not in JOB_TOPICS:
         return "sectors"

@@ -200,6 +200,9 @@ FAQ_QUESTIONS = [
     "l'employeur touche une aide ?",
     "combien d'heures de formation sont prévues ?",
     "je peux le faire en étant intérimaire ?",
+    # Several questions in one message: the action server reads each one through Rasa's /model/parse.
+    "ça dure combien de temps et combien je serai payé ?",
+    "c'est pour qui ? et jusqu'à quand on peut signer ?",
 ]
 
 PRESCREEN = [
