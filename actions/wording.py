@@ -32,6 +32,12 @@ NOT_THE_PUBLIC = re.compile(r"\b(?:employeurs?|entreprises?|structures?|porteurs
 # « quelles sont les conditions pour postuler ? » read as how to apply: the conditions to enter are the public's.
 CONDITIONS_TO_ENTER = re.compile(r"\b(?:conditions?|criteres?|prerequis|pre requis)\b(?: \w+){0,3} (?:postuler|candidater|"
                                  r"entrer|acceder|acces|participer|beneficier|en profiter|s inscrire|eligibilite)\b")
+# « faut-il un diplôme pour commencer ? », « je n'ai pas le bac, c'est possible ? » fell back: no diploma is
+# required, which the status answer says.
+DIPLOMA_NEEDED = re.compile(r"\b(?:faut(?: il)?|besoin d|necessaire|exige\w*|obligatoire|requis)\b.*\b(?:diplomes?|bac|cap|"
+                            r"niveau)\b|\b(?:pas|aucun|sans) (?:le |de |d |du )?(?:bac|diplomes?|cap|brevet)\b")
+# « c'est pareil que l'expérimentation de 2018 ? » fell back: 2018 names the other experiment.
+YEAR_2018 = re.compile(r"\b2018\b")
 JOBS_ASKED = re.compile(r"\b(?:quels?|dans quels?) (?:metiers|secteurs|domaines)\b")
 JOB_TOPICS = {"sectors", "certifications", "employers_allowed", "public_employers"}
 # « c tjr possible en 2026 ? » reads as « does the 6 000 € aid still exist? »: without the aid named, what is still
@@ -143,6 +149,10 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     if (PUBLIC_ASKED.search(folded) or CONDITIONS_TO_ENTER.search(folded) and topic_id in (None, "individual_apply")) \
             and not NOT_THE_PUBLIC.search(folded):
         return "public_age"
+    if topic_id is None and DIPLOMA_NEEDED.search(folded):
+        return "status"
+    if topic_id in (None, "aid_6000_ended") and YEAR_2018.search(folded):
+        return "vs_experimental_contract_2018"
     if JOBS_ASKED.search(folded) and topic_id not in JOB_TOPICS:
         return "sectors"
     if topic_id == "public_age" and LENGTH_ASKED.search(folded):
@@ -162,7 +172,7 @@ QUESTIONS_WITH_A_CHECK = [
     ("start_prescreen", "salary", re.compile(r"\b(?:salaire|remunere\w*|remuneration|paye|payee|combien je (?:serai|"
                                              r"vais)|toucher\w*|gagner\w*)\b")),
     ("start_prescreen", "status", re.compile(r"\b(?:rsa|ass|aah|rqth|handicap\w*|chomage|chomeur\w*|demandeu\w* d emploi|"
-                                             r"france travail|pole emploi|minima sociaux|sans emploi)\b")),
+                                             r"france travail|pole emploi|minima sociaux|sans emploi|fonctionnaire|agent public)\b")),
 ]
 
 

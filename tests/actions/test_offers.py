@@ -417,6 +417,7 @@ def test_an_unsure_wish_to_start_the_employer_check_said_by_a_structure_gets_the
      [entity("age", "23")], "À 23 ans"),
     ("je touche le RSA, est-ce que je peux postuler ?", "start_prescreen", [entity("situation", "job_seeker")],
      "aucune condition de statut"),
+    ("je suis fonctionnaire, puis-je en bénéficier ?", "start_prescreen", [], "aucune condition de statut"),
     ("je voudrais vérifier si je peux le faire", "start_prescreen", [], None),
     ("on voudrait vérifier si on peut recruter", "employer_check", [], None),
 ])
