@@ -103,12 +103,13 @@ FUNDED = re.compile(r"\b(?:financ\w*|cout\w*|pai\w*|pay\w*|gratuit\w*|prix)\b")
 # employee at work is the tutor.
 # « est-ce qu'on est suivi par quelqu'un dans la boîte » read as the employer's steps (0.44): so is being followed.
 TUTOR_NAMED = re.compile(r"\b(?:referente?s?|tuteurs?|tutrices?|tutorat|maitres? d apprentissage)\b")
-FOLLOWED_BY_SOMEONE = re.compile(r"\b(?:suivie?s?|accompagnee?s?|encadree?s?|epaulee?s?|aidee?s?) par (?:quelqu un|qui|"
+FOLLOWED_BY_SOMEONE = re.compile(r"\b(?:suivie?s?|accompagnee?s?|encadree?s?|epaulee?s?) par (?:quelqu un|qui|"
                                  r"une personne)\b|\bqui (?:me|nous) (?:suit|suivra|accompagne\w*|encadre\w*)\b")
 # « le diplôme obtenu est-il le même qu'en formation classique ? » read half as the working time, half as the VAE
 # classique: the diploma's worth is the jury's topic, whose answer says it is the same certification.
 SAME_DIPLOMA = re.compile(r"\b(?:diplomes?|titres?|certifications?)\b.*\b(?:le meme|la meme|identique|equivalente?|"
                           r"meme valeur|vaut)\b")
+PAY_NAMED = re.compile(r"\b(?:salaires?|remuner\w*|smic|payee?s?)\b")
 
 
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
@@ -144,7 +145,7 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "training_content"
     if TUTOR_NAMED.search(folded) and topic_id is None or FOLLOWED_BY_SOMEONE.search(folded):
         return "tutor"
-    if SAME_DIPLOMA.search(folded) and not MONEY.search(folded):
+    if SAME_DIPLOMA.search(folded) and not (MONEY.search(folded) or PAY_NAMED.search(folded)):
         return "jury_validation"
     if (PUBLIC_ASKED.search(folded) or CONDITIONS_TO_ENTER.search(folded) and topic_id in (None, "individual_apply")) \
             and not NOT_THE_PUBLIC.search(folded):

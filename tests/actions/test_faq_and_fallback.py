@@ -176,6 +176,8 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
      "xp.cprovae@emploi.gouv.fr"),
     ("le diplôme obtenu est-il le même qu'en formation classique ?", "faq_working_time",
      "la même certification que par la voie de la formation"),
+    ("avec un diplôme, le salaire est-il le même ?", "faq_salary", "SMIC"),
+    ("l'accompagnement est financé par qui ?", "faq_funding", "9 000 €"),
 ])
 def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
     action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
