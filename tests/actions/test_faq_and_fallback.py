@@ -358,3 +358,19 @@ def test_what_a_geiq_is_is_not_taken_for_an_employer_describing_itself():
     assert "groupement d'employeurs pour l'insertion" in definition[0]["text"]
     offer = run_text(ActionOfferChecks(), "inform", "nous sommes un GEIQ dans le Nord", [geiq])
     assert "votre structure peut recruter" in offer[0]["text"]
+
+
+@pytest.mark.parametrize(("text", "data_answer"), [
+    ("est-ce que je garde mes allocations chômage ?", False),
+    ("je perds mon RSA si je signe ?", False),
+    ("que faites-vous de mes données ?", True),
+    ("vous gardez mes infos si je suis au RSA ?", True),
+])
+def test_keeping_benefits_read_as_personal_data_gets_no_data_protection_answer(text, data_answer):
+    """No sourced answer exists for keeping benefits during the contract: the clarification, not a wrong answer."""
+    ranking = [{"name": "faq_personal_data", "confidence": 0.45}, {"name": "faq_status", "confidence": 0.17}]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerFaq().run(dispatcher, make_tracker(text, intent="faq_personal_data", ranking=ranking), {}))
+    [message] = dispatcher.messages
+    assert ("Cet assistant n'enregistre" in message["text"]) is data_answer
+    assert ("pas sûr d'avoir compris" in message["text"]) is not data_answer
