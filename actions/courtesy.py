@@ -16,7 +16,7 @@ from actions.offers import (
     offer_check_after_answer,
     said,
 )
-from actions.parsing import after_courtesy, fold, says_it_is_an_employer
+from actions.parsing import after_courtesy, fold, opens_with_a_greeting, says_it_is_an_employer
 from actions.readings import faq_intent_of, read_each, topic_asked, topic_message
 from actions.safety import apologise_on_error
 from knowledge import load_knowledge
@@ -77,16 +77,13 @@ async def answer_after_courtesy(dispatcher: CollectingDispatcher, tracker: Track
     return None
 
 
-GREETING_OPENING = re.compile(r"^\s*(?:bonjour|bonsoir|salut|hello|coucou|hey|bjr|slt|cc)\b", re.IGNORECASE)
-
-
 async def answer_what_follows_a_courtesy(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
     """« bonjour, pouvez-vous m'expliquer ce qu'est ce dispositif ? » can fall back as a whole (personal data
     0.33, definition 0.3) while what follows « bonjour » reads clearly alone: its answer, after « Bonjour ! »
     for a greeting; None when the message does not open with a courtesy or the rest says nothing clear."""
     text = tracker.latest_message.get("text") or ""
     describes = said(tracker, CANDIDATE_ENTITIES + EMPLOYER_ENTITIES) or says_it_is_an_employer(text)
-    salutation = "Bonjour !" if GREETING_OPENING.match(text) else None
+    salutation = "Bonjour !" if opens_with_a_greeting(text) else None
     return await answer_after_courtesy(dispatcher, tracker, salutation, may_start_a_check=not describes)
 
 

@@ -268,13 +268,19 @@ def parse_contact(text: str) -> tuple[str, str] | None:
     return None
 
 
+GREETING_WORDS = r"(?:bonjour|bonsoir|salut|hello|coucou|hey|bjr|slt|cc)\b"
+GREETING_OPENING = re.compile(r"^\s*" + GREETING_WORDS, re.IGNORECASE)
 # « Bonjour Madame, … », « salut ! … », « merci beaucoup ! et … »: the courtesy that opens a message.
 COURTESY_OPENING = re.compile(
-    r"^\s*(?:(?:bonjour|bonsoir|salut|hello|coucou|hey|bjr|slt|cc)\b[\s,;:!.-]*"
+    r"^\s*(?:" + GREETING_WORDS + r"[\s,;:!.-]*"
     r"(?:(?:madame|monsieur|messieurs|mesdames|[aà] vous|[aà] tous|tout le monde|l['’ ]?[ée]quipe)\b[\s,;:!.-]*)*"
     r"|(?:(?:ok|super|parfait|d['’ ]?accord|tr[eè]s bien)[\s,!.]*)?merci(?: beaucoup| bien| bcp)?\b[\s,;:!.-]*"
     r"(?:et\b\s*)?)",
     re.IGNORECASE)
+
+
+def opens_with_a_greeting(text: str) -> bool:
+    return bool(GREETING_OPENING.match(text or ""))
 
 
 def after_courtesy(text: str) -> str:
