@@ -30,6 +30,12 @@ LEAVE_TAKING = re.compile(r"\b(?:au revoir|bonne (?:journee|soiree|fin de journe
                           r"a plus|bye|ciao|adieu)\b")
 
 
+def describes_someone(tracker: Tracker) -> bool:
+    """Whether the message says something of the person or the structure that the offer of a check would reuse."""
+    return bool(said(tracker, CANDIDATE_ENTITIES + EMPLOYER_ENTITIES)
+                or says_it_is_an_employer(tracker.latest_message.get("text")))
+
+
 @apologise_on_error
 class ActionGreet(Action):
     """« bonjour, nous sommes un ehpad », « salut, j'ai 40 ans et je suis au RSA » (read as greetings): the greeting,
@@ -39,8 +45,7 @@ class ActionGreet(Action):
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        describes = said(tracker, CANDIDATE_ENTITIES + EMPLOYER_ENTITIES) \
-            or says_it_is_an_employer(tracker.latest_message.get("text"))
+        describes = describes_someone(tracker)
         events = await answer_after_courtesy(dispatcher, tracker, "Bonjour !", may_start_a_check=not describes)
         if events is not None:
             return events
@@ -81,10 +86,8 @@ async def answer_what_follows_a_courtesy(dispatcher: CollectingDispatcher, track
     """« bonjour, pouvez-vous m'expliquer ce qu'est ce dispositif ? » can fall back as a whole (personal data
     0.33, definition 0.3) while what follows « bonjour » reads clearly alone: its answer, after « Bonjour ! »
     for a greeting; None when the message does not open with a courtesy or the rest says nothing clear."""
-    text = tracker.latest_message.get("text") or ""
-    describes = said(tracker, CANDIDATE_ENTITIES + EMPLOYER_ENTITIES) or says_it_is_an_employer(text)
-    salutation = "Bonjour !" if opens_with_a_greeting(text) else None
-    return await answer_after_courtesy(dispatcher, tracker, salutation, may_start_a_check=not describes)
+    salutation = "Bonjour !" if opens_with_a_greeting(tracker.latest_message.get("text") or "") else None
+    return await answer_after_courtesy(dispatcher, tracker, salutation, may_start_a_check=not describes_someone(tracker))
 
 
 @apologise_on_error

@@ -98,6 +98,7 @@ TRAINING_HOURS = re.compile(r"\b(?:combien|nombre|volume|quantite) d heures? (?:
 # « c'est une formation en alternance ? » read as the funding (money words aside): how training and work alternate
 # is the parcours' content.
 ALTERNANCE = re.compile(r"\b(?:alternance|alterne\w*)\b")
+# Wider than MONEY, which leaves out « financé » so that « combien de parcours sont financés ? » stays the cap's.
 FUNDED = re.compile(r"\b(?:financ\w*|cout\w*|pai\w*|pay\w*|gratuit\w*|prix)\b")
 # « y a-t-il un référent sur le lieu de travail ? » fell back (0.19 for the tutor): the person who follows the
 # employee at work is the tutor.
