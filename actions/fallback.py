@@ -10,7 +10,12 @@ from actions.courtesy import answer_what_follows_a_courtesy
 from actions.forms import answered_with_salary_follow_up
 from actions.offers import ActionOfferChecks, describes_a_candidate
 from actions.parsing import says_it_is_an_employer
-from actions.readings import answer_by_wording, answer_close_readings, answer_question_by_question
+from actions.readings import (
+    answer_beyond_the_sources,
+    answer_by_wording,
+    answer_close_readings,
+    answer_question_by_question,
+)
 from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
@@ -57,6 +62,8 @@ class ActionClarify(Action):
             return []
         # « c'est pour qui et jusqu'à quand ? »: two questions the NLU could not read together.
         events = await answer_question_by_question(dispatcher, tracker)
+        if events is None:  # « je suis en arrêt maladie, je peux commencer ? »
+            events = answer_beyond_the_sources(dispatcher, tracker)
         fell_back = (tracker.latest_message.get("intent") or {}).get("name") == FALLBACK_INTENT
         if events is None and fell_back:
             events = await answer_what_follows_a_courtesy(dispatcher, tracker)

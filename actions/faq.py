@@ -11,7 +11,12 @@ from actions.answers import answered_with_definition
 from actions.fallback import ActionClarify
 from actions.forms import answered_with_salary_follow_up
 from actions.offers import forget_offer, offer_check_after_answer
-from actions.readings import answer_question_by_question, topic_asked, topic_message
+from actions.readings import (
+    answer_beyond_the_sources,
+    answer_question_by_question,
+    topic_asked,
+    topic_message,
+)
 from actions.safety import apologise_on_error
 from knowledge import load_knowledge
 
@@ -29,6 +34,9 @@ class ActionAnswerFaq(Action):
                 or answered_with_salary_follow_up(dispatcher, tracker)):  # « et à 27 ans ? » reads as public_age
             return forget_offer(tracker)
         events = await answer_question_by_question(dispatcher, tracker)
+        if events is not None:
+            return events
+        events = answer_beyond_the_sources(dispatcher, tracker)  # « je garde mon RSA si je signe ? »
         if events is not None:
             return events
         topic_id = topic_asked((tracker.latest_message.get("intent") or {}).get("name"),

@@ -12,19 +12,22 @@ import ssl
 
 import httpx
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import (
     FAQ_PREFIX,
+    GUESS_LABELS,
     SALARY_TOPIC,
     definition_message,
     render_message,
     salary_message,
 )
 from actions.forms import age_for_salary
-from actions.offers import forget_offer, offer_check_after_answer
+from actions.offers import PENDING_ANSWERS, forget_offer, offer_check_after_answer
 from actions.parsing import is_a_bare_age_follow_up
-from actions.wording import topic_for_wording
+from actions.safety import MENU_BUTTON
+from actions.wording import situation_beyond_the_sources, topic_for_wording
 from knowledge import clock, load_knowledge
 
 logger = logging.getLogger(__name__)
@@ -118,6 +121,38 @@ async def read_each(questions: list[str]) -> list[dict]:
         return []
 
 
+# Where to ask what the facts cannot say (actions/wording.py, situation_beyond_the_sources).
+WHERE_TO_ASK = {
+    "benefits": "Pour vos allocations chômage, interrogez votre conseiller France Travail ; pour le RSA ou la prime "
+                "d'activité, votre CAF (ou la MSA).",
+    "health": "Parlez-en à votre médecin et, si vous êtes salarié(e), à votre employeur ou à votre caisse "
+              "d'assurance maladie.",
+}
+BEYOND_SOURCES_KEY = "note:beyond_sources"  # its place among a turn's answers, beside topics and `term:` ids
+
+
+def beyond_sources_message(kind: str, offer: bool = False) -> dict:
+    text = ("Je n'ai pas d'information vérifiée sur ce point : il dépend de votre situation personnelle, et les "
+            "textes de la VAE inversée n'en disent rien. " + WHERE_TO_ASK[kind] + " Le porteur de projet qui "
+            "vous accompagnerait pourra aussi vous renseigner.")
+    buttons = [{"title": GUESS_LABELS["human_handoff"], "payload": "/human_handoff"}, MENU_BUTTON]
+    if offer:
+        text += " Voulez-vous vérifier avec moi, en quelques questions, si un parcours vous est accessible ?"
+        buttons.insert(0, {"title": GUESS_LABELS["start_prescreen"], "payload": "/start_prescreen"})
+    return {"text": text, "buttons": buttons}
+
+
+def answer_beyond_the_sources(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
+    """Where to ask, for a message about the person's own benefits or health (no sourced answer exists), then the
+    offer of the pre-screen outside a check; the events, or None when the message asks no such thing."""
+    kind = situation_beyond_the_sources(tracker.latest_message.get("text") or "")
+    if kind is None:
+        return None
+    offer = not tracker.active_loop_name and tracker.get_slot("awaiting") not in PENDING_ANSWERS
+    dispatcher.utter_message(**beyond_sources_message(kind, offer))
+    return [SlotSet("awaiting", "offer_prescreen")] if offer else forget_offer(tracker)
+
+
 def topic_message(kb, tracker: Tracker, topic_id: str) -> dict:
     age = age_for_salary(tracker) if topic_id == SALARY_TOPIC else None
     if age is not None:
@@ -137,6 +172,10 @@ async def answer_question_by_question(dispatcher: CollectingDispatcher, tracker:
         if term is not None:
             answers.setdefault(f"term:{term.id}", definition_message(kb, term))
             continue
+        kind = situation_beyond_the_sources(question)
+        if kind is not None:  # « combien je serai payé et est-ce que je garde le RSA ? »
+            answers.setdefault(BEYOND_SOURCES_KEY, beyond_sources_message(kind))
+            continue
         topic_id = topic_asked(faq_intent_of(reading, QUESTION_CONFIDENCE), question, tracker)
         if topic_id in kb.faq_topics:
             answers.setdefault(topic_id, topic_message(kb, tracker, topic_id))
@@ -146,12 +185,13 @@ async def answer_question_by_question(dispatcher: CollectingDispatcher, tracker:
 
 
 def utter_answers(dispatcher: CollectingDispatcher, tracker: Tracker, answers: dict[str, dict]) -> list[dict]:
-    """Several answers in one turn (topic or `term:` id -> message), then the offer that fits the first topic."""
+    """Several answers in one turn (topic, `term:` or `note:` id -> message), then the offer that fits the first
+    topic."""
     answered = {f"/{FAQ_PREFIX}{key}" for key in answers}
     for message in answers.values():
         # No button for a topic answered in this same turn (« Quelles aides ? » under the employer's cost).
         dispatcher.utter_message(**{**message, "buttons": [b for b in message["buttons"] if b["payload"] not in answered]})
-    topics = [key for key in answers if not key.startswith("term:")]
+    topics = [key for key in answers if ":" not in key]
     return offer_check_after_answer(dispatcher, tracker, topics[0]) if topics else forget_offer(tracker)
 
 

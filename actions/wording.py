@@ -59,6 +59,7 @@ TAKING_PART = re.compile(r"\b(?:particip\w*|font partie|impliqu\w*)\b")
 SPONSOR_KINDS = re.compile(r"\b(?:geiq|opco|branches?|organismes? de formation|centres? de formation|ecoles?)\b")
 # « l'employeur dépose le contrat où ? » read as the employer's cost (0.39): sending the contract is its filing.
 # « qui enregistre le contrat de professionnalisation ? » read as the contract's form (0.43): its registration too.
+# « le cerfa 12434 on le dépose où » fell back: the Cerfa is the contract.
 CONTRACT_SENT = re.compile(r"\b(?:depos\w*|envoy\w*|transmet\w*|transmis\w*|enregistr\w*)\b")
 # « on veut monter un projet, on écrit à qui ? » fell back: submitting a project is the sponsors' application.
 # (« qui peut porter un projet ? » is the sponsors' list, not how to apply.)
@@ -78,7 +79,9 @@ EMPLOYER_NAMED = re.compile(r"\b(?:entreprises?|employeurs?|structures?|patrons?
 
 
 # « le salaire est-il à notre charge ? » read as the minimum pay: who pays it is the employer's cost.
-SALARY_PAID_BY = re.compile(r"\ba (?:notre|votre|leur|sa|la) charge\b|\bqui (?:paie|paye|verse|finance)\b")
+# « le salaire c'est nous qui le payons ? » too (0.70).
+SALARY_PAID_BY = re.compile(r"\ba (?:notre|votre|leur|sa|la) charge\b|\bqui (?:paie|paye|verse|finance)\b|"
+                            r"\bnous qui (?:le |la |les )?(?:pa[iy]\w*|vers\w*|financ\w*)\b")
 # « nous sommes un organisme de formation certifié Qualiopi, comment candidater ? » read as France VAE (Qualiopi):
 # a sponsor asking how to apply.
 SPONSOR_SPEAKING = re.compile(r"\b(?:nous sommes|on est|je represente|je travaille (?:dans|pour))\b.*"
@@ -87,6 +90,14 @@ SPONSOR_SPEAKING = re.compile(r"\b(?:nous sommes|on est|je represente|je travail
 # « nous sommes un organisme de formation et voulons porter un projet » read as who may carry one (0.81).
 APPLYING = re.compile(r"\b(?:candidat\w*|postuler|deposer|repondre a l appel|nous inscrire|participer|interess\w*|"
                       r"(?:voulons|voudrions|souhaitons|souhaiterions|veut|voudrait|souhaite|aimerions) porter)\b")
+# « où trouver le cahier des charges ? » read as how a person applies (0.47): the call for projects' documents are the
+# sponsors' application.
+CALL_DOCUMENTS = re.compile(r"\b(?:cahier des charges|fiche action|fiche projet)\b")
+# « concrètement pour recruter un candidat on fait comment » read as how a person applies (0.94): the employer's steps.
+HIRING_ASKED = re.compile(r"\b(?:pour|comment|je veux|on veut|nous voulons) (?:recruter|embaucher)\b|"
+                          r"\b(?:recruter|embaucher) (?:un|une|des|quelqu un)\b")
+# « le congé VAE de 48 heures existe toujours ? » read as the window (0.45): the congé is the France VAE and CPF topic.
+VAE_LEAVE = re.compile(r"\bconge (?:de |pour (?:une |la )?)?(?:vae|validation)\b")
 # « comment se répartit le financement de 9000 euros ? » read as the funding: its split is the sub-caps' answer.
 SPLIT_ASKED = re.compile(r"\b(?:repart\w*|decompos\w*|ventil\w*|detail\w*|sous[- ]plafonds?)\b")
 
@@ -120,6 +131,41 @@ BENEFITS_NAMED = re.compile(r"\b(?:allocations?|chomage|are|rsa|ass|aah|indemnit
                             r"minima sociaux|caf)\b")
 DATA_NAMED = re.compile(r"\b(?:donnees|informations|infos|conversation|historique|coordonnees|telephone|e ?mail)\b")
 
+# Questions on one's own benefits or health during the contract (« je garde mon RSA si je signe ? », « je suis en
+# arrêt maladie, je peux commencer ? ») read as personal data, status or sectors. The facts hold no sourced answer,
+# and a wrong one could cost the person money: they get where to ask instead (readings.beyond_sources_message).
+BENEFITS_KEPT = re.compile(r"\b(?:gard\w*|conserv\w*|perd\w*|perte|cumul\w*|maintien|maintenue?s?|suspend\w*|"
+                           r"supprim\w*|coupee?s?|s arret\w*|continu\w* (?:a|de) (?:toucher|percevoir))\b")
+HEALTH_NAMED = re.compile(r"\b(?:arret (?:maladie|de travail)|en maladie|conge (?:maladie|maternite|paternite|parental)|"
+                          r"enceinte|grossesse|invalidite|accident du travail|mi temps therapeutique)\b")
+
+# « qui a accès à mes infos ? » reads as the wish to see one's data (0.6): who sees them is the personal-data topic.
+WHO_SEES = re.compile(r"\bqui (?:a|aura|ont|auront|peut avoir|peuvent avoir) acces\b|\bqui (?:voit|verra|peut voir|"
+                      r"peuvent voir|lit|lira|recoit|recevra|consulte)\b|\b(?:transmise?s?|partagee?s?|"
+                      r"communiquee?s?|envoyee?s?|donnee?s?) a qui\b|\ba qui (?:sont|seront) (?:transmis|partag|"
+                      r"communiqu|envoy|donn)\w*")
+
+
+def asks_who_sees_the_data(text: str) -> bool:
+    return bool(WHO_SEES.search(fold(text).replace("'", " ")))
+
+
+def situation_beyond_the_sources(text: str) -> str | None:
+    """"benefits" or "health" when a message asks what the contract does to the person's benefits or how it fits
+    their health; None otherwise (« je suis au RSA, puis-je postuler ? » is the status question)."""
+    folded = fold(text).replace("'", " ")
+    if BENEFITS_NAMED.search(folded) and BENEFITS_KEPT.search(folded) and not DATA_NAMED.search(folded):
+        return "benefits"
+    if HEALTH_NAMED.search(folded):
+        return "health"
+    return None
+
+# « ça pioche dans mon compte formation ? » read as the status (0.28): the CPF named, by a topic that says nothing of
+# it, is the France VAE and CPF topic (which ends: in the VAE inversée, the OPCO pays).
+CPF_NAMED = re.compile(r"\b(?:cpf|compte (?:personnel )?(?:de )?formation|moncompteformation)\b")
+CPF_TOPICS = {"france_vae_cpf", "funding", "funding_subcaps", "employer_cost", "vs_classic_vae", "window",
+              "france_vae_platform"}
+
 
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     folded = fold(text).replace("'", " ")  # « s'adresse », « l'entreprise »: the patterns are written word by word
@@ -130,11 +176,17 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     if TAKING_PART.search(folded) and SPONSOR_KINDS.search(folded) and EXPERIMENT_NAMED.search(folded) \
             and not MONEY.search(folded):
         return "sponsor_who"
-    if CONTRACT_SENT.search(folded) and re.search(r"\bcontrats?\b", folded) and topic_id != "cdi_avenant":
+    if CONTRACT_SENT.search(folded) and re.search(r"\b(?:contrats?|cerfa)\b", folded) and topic_id != "cdi_avenant":
         return "opco_filing"
     if PROJECT_SUBMITTED.search(folded) and topic_id != "employer_steps" \
             or SPONSOR_SPEAKING.search(folded) and APPLYING.search(folded):
         return "sponsor_apply"
+    if CALL_DOCUMENTS.search(folded):
+        return "sponsor_apply"
+    if topic_id == "individual_apply" and HIRING_ASKED.search(folded):
+        return "employer_steps"
+    if VAE_LEAVE.search(folded):
+        return "france_vae_cpf"
     if topic_id == "salary" and SALARY_PAID_BY.search(folded):
         return "employer_cost"
     if topic_id in ("funding", "cap") and SPLIT_ASKED.search(folded) and (MONEY.search(folded) or "€" in text):
@@ -171,6 +223,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "duration"
     if topic_id == "aid_6000_ended" and not AID_NAMED.search(folded) and "€" not in text:
         return "window"
+    if CPF_NAMED.search(folded) and topic_id not in CPF_TOPICS:
+        return "france_vae_cpf"
     return topic_id
 
 

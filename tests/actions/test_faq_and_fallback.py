@@ -178,6 +178,16 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
      "la même certification que par la voie de la formation"),
     ("avec un diplôme, le salaire est-il le même ?", "faq_salary", "SMIC"),
     ("l'accompagnement est financé par qui ?", "faq_funding", "9 000 €"),
+    ("ça pioche dans mon compte formation ?", "faq_status", "c'est l'OPCO qui finance le parcours"),
+    ("je dois utiliser mon CPF ?", "nlu_fallback", "c'est l'OPCO qui finance le parcours"),
+    ("mon CPF paie la formation ?", "faq_funding", "9 000 €"),  # the funding topic names who pays already
+    ("le cerfa 12434 on le dépose où", "nlu_fallback", "dans les 5 jours"),
+    ("le salaire c'est nous qui le payons ?", "faq_salary", "L'employeur paie le salaire"),
+    ("où trouver le cahier des charges ?", "faq_individual_apply", "xp.cprovae@emploi.gouv.fr"),
+    ("concrètement pour recruter un candidat on fait comment", "faq_individual_apply", "Cerfa n° 12434"),
+    ("je cherche une entreprise qui recrute, comment postuler ?", "faq_individual_apply",
+     "passer par un porteur de projet"),
+    ("le congé vae de 48 heures existe toujours ?", "faq_window", "congé VAE de 48 heures"),
 ])
 def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
     action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
@@ -367,10 +377,49 @@ def test_what_a_geiq_is_is_not_taken_for_an_employer_describing_itself():
     ("vous gardez mes infos si je suis au RSA ?", True),
 ])
 def test_keeping_benefits_read_as_personal_data_gets_no_data_protection_answer(text, data_answer):
-    """No sourced answer exists for keeping benefits during the contract: the clarification, not a wrong answer."""
+    """No sourced answer exists for keeping benefits during the contract: where to ask, not a wrong answer."""
     ranking = [{"name": "faq_personal_data", "confidence": 0.45}, {"name": "faq_status", "confidence": 0.17}]
     dispatcher = CollectingDispatcher()
     asyncio.run(ActionAnswerFaq().run(dispatcher, make_tracker(text, intent="faq_personal_data", ranking=ranking), {}))
     [message] = dispatcher.messages
     assert ("Cet assistant n'enregistre" in message["text"]) is data_answer
-    assert ("pas sûr d'avoir compris" in message["text"]) is not data_answer
+    assert ("pas d'information vérifiée" in message["text"]) is not data_answer
+
+
+@pytest.mark.parametrize(("action", "intent", "text", "where"), [
+    (ActionAnswerFaq(), "faq_status", "je perds mon RSA si je signe ?", "CAF"),
+    (ActionAnswerFaq(), "faq_personal_data", "est-ce que je peux cumuler le salaire et mon chômage ?", "France Travail"),
+    (ActionAnswerFaq(), "faq_sectors", "je suis en arrêt maladie, je peux commencer ?", "médecin"),
+    (ActionClarify(), "nlu_fallback", "et si je tombe enceinte pendant le contrat ?", "médecin"),
+    (ActionClarify(), "nlu_fallback", "mes allocations sont-elles maintenues ?", "France Travail"),
+])
+def test_own_benefits_or_health_get_where_to_ask_and_the_offer_of_the_check(action, intent, text, where):
+    """The facts hold nothing on them, and a wrong answer could cost the person money: no topic's answer."""
+    dispatcher = CollectingDispatcher()
+    result = action.run(dispatcher, make_tracker(text, intent=intent), {})
+    events = asyncio.run(result)
+    [message] = dispatcher.messages
+    assert "pas d'information vérifiée" in message["text"] and where in message["text"]
+    assert "Source :" not in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/start_prescreen", "/human_handoff", "/help"]
+    assert {"event": "slot", "name": "awaiting", "value": "offer_prescreen", "timestamp": None} in events
+
+
+@pytest.mark.parametrize("text", [
+    "je suis au RSA depuis deux ans, je peux postuler maintenant ?",  # the status question
+    "je touche l'ARE, est-ce ouvert pour moi ?",
+])
+def test_benefits_named_without_asking_about_keeping_them_keep_their_topic(text):
+    messages = run_text(ActionAnswerFaq(), "faq_status", text)
+    assert "aucune condition de statut" in messages[0]["text"]
+
+
+def test_during_a_check_the_question_on_benefits_gets_where_to_ask_without_a_second_check():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("je garde le RSA pendant le contrat ?", intent="faq_status")
+    tracker.active_loop = {"name": "prescreen_form"}
+    events = asyncio.run(ActionAnswerFaq().run(dispatcher, tracker, {}))
+    [message] = dispatcher.messages
+    assert "CAF" in message["text"] and "Voulez-vous vérifier" not in message["text"]
+    assert "/start_prescreen" not in [b["payload"] for b in message["buttons"]]
+    assert events == []

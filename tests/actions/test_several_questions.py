@@ -99,3 +99,12 @@ def test_without_the_nlu_the_message_is_answered_as_a_whole(monkeypatch):
 def test_a_single_question_costs_no_call_to_the_nlu(nlu):
     messages, _ = answer(ActionAnswerFaq(), "le contrat dure combien de temps ?", "faq_duration")
     assert nlu.asked == [] and len(messages) == 1
+
+
+def test_a_question_on_keeping_benefits_beside_another_gets_where_to_ask_and_the_other_answer(nlu):
+    nlu.readings.update({"combien je serai payé": ("faq_salary", 0.93),
+                         "est-ce que je garde le RSA": ("faq_personal_data", 0.5)})
+    messages, _ = answer(ActionAnswerFaq(), "combien je serai payé et est-ce que je garde le RSA ?", "faq_salary")
+    assert len(messages) == 2
+    assert "SMIC" in messages[0]["text"] and "CAF" in messages[1]["text"]
+    assert not any("Cet assistant n'enregistre" in m["text"] for m in messages)  # the data-protection answer
