@@ -30,10 +30,11 @@ from actions.forms import (
     unsure_start,
     upper_first,
 )
-from actions.offers import PENDING_ANSWERS
+from actions.offers import PENDING_ANSWERS, ActionOfferChecks
+from actions.parsing import says_it_is_an_employer
 from actions.readings import topic_message
 from actions.safety import MENU_BUTTON, apologise_on_error
-from actions.wording import topic_asked_with_a_check
+from actions.wording import asks_who_sees_the_data, topic_asked_with_a_check
 from knowledge import clock, load_knowledge
 from storage import (
     CapacityExhausted,
@@ -191,6 +192,13 @@ class ActionResetForms(Action):
             # start a check. The NLU's best guesses instead of a first question; nothing is reset.
             events = await ActionClarify().run(dispatcher, tracker, domain)
             return events + [FollowupAction("action_listen")]
+        if latest_intent(tracker) == "start_prescreen" and not tracker.active_loop_name \
+                and says_it_is_an_employer(tracker.latest_message.get("text")):
+            # « je suis un GEIQ et je cherche des candidats » read as the pre-screen (0.59): a structure is not asked
+            # its age; the offer of the employer check instead.
+            events = await ActionOfferChecks().run(dispatcher, tracker, domain)
+            starts = any(event.get("event") == "followup" for event in events)
+            return events if starts else events + [FollowupAction("action_listen")]
         resets = [SlotSet(slot, None) for slot in FRESH_START_SLOTS]
         if latest_intent(tracker) in ("stop", "goodbye"):
             # The person leaves a form ("j'arrête ici et je n'enregistre rien"): their answers, a phone number
@@ -369,22 +377,31 @@ class ActionShowMyData(Action):
         return "action_show_my_data"
 
     def run(self, dispatcher, tracker, domain):
+        if asks_who_sees_the_data(tracker.latest_message.get("text") or ""):  # who sees them, not what is stored
+            dispatcher.utter_message(**topic_message(load_knowledge(), tracker, "personal_data"))
+        elif not self.show_stored_data(dispatcher, tracker):
+            return []
+        if tracker.get_slot("awaiting") in ("consent_candidate", "consent_employer", "delete_confirmation"):
+            # « mes données » asked at the consent question: the question stays open, and is asked again.
+            dispatcher.utter_message(text="Ma question reste posée. " + pending_question(tracker), buttons=YES_NO)
+        return []
+
+    @staticmethod
+    def show_stored_data(dispatcher, tracker) -> bool:
+        """What is stored about the sender; False when the database cannot be read (the person is told)."""
         channel, channel_id = channel_of(tracker.sender_id)
         try:
             with store().transaction() as session:
                 data = personal_data_of(session, channel, channel_id)
         except StorageUnavailable:
             dispatcher.utter_message(text="Je ne peux pas consulter vos données pour le moment. Réessayez plus tard.")
-            return []
+            return False
         text = render_my_data(data) if data else ("Je n'ai enregistré aucune donnée vous concernant. Seul "
                                                   "l'historique de notre conversation est conservé ; « Supprimer mes "
                                                   "données » l'efface.")
         dispatcher.utter_message(text=text, buttons=[{"title": "Supprimer mes données", "payload": "/delete_my_data"},
                                                      MENU_BUTTON])
-        if tracker.get_slot("awaiting") in ("consent_candidate", "consent_employer", "delete_confirmation"):
-            # « mes données » asked at the consent question: the question stays open, and is asked again.
-            dispatcher.utter_message(text="Ma question reste posée. " + pending_question(tracker), buttons=YES_NO)
-        return []
+        return True
 
 
 LEAD_STATUS_LABELS = {

@@ -251,6 +251,19 @@ def test_my_data_asked_at_the_consent_question_answers_then_asks_it_again(databa
     assert len(run(ActionShowMyData(), {}, intent="my_data")[2]) == 1
 
 
+@pytest.mark.parametrize("text", ["qui a accès à mes infos ?", "mes données sont transmises à qui ?",
+                                  "qui peut voir ce que je vous dis"])
+def test_who_sees_my_data_gets_the_personal_data_answer_rather_than_the_data_stored(database, monkeypatch, text):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")
+    _, _, messages = run(ActionShowMyData(), slots, text=text, intent="my_data")
+    assert "ne sont transmises à un porteur de projet que si vous le demandez" in messages[0]["text"]
+    assert "Source : CNIL" in messages[0]["text"] and "aucune donnée" not in messages[0]["text"]
+    assert messages[1]["text"].startswith("Ma question reste posée.")  # the consent question stays open
+    _, _, messages = run(ActionShowMyData(), {}, text="montrez-moi mes données", intent="my_data")
+    assert "aucune donnée" in messages[0]["text"] and len(messages) == 1
+
+
 def test_a_deletion_cancelled_right_after_it_closed_a_check_takes_the_check_up_again():
     asked_during_the_check = [
         {"event": "active_loop", "name": "prescreen_form"},

@@ -434,3 +434,38 @@ def test_a_question_asked_with_the_wish_to_start_a_check_is_answered_before_its_
     else:
         [message] = dispatcher.messages
         assert answer in message["text"]
+
+
+@pytest.mark.parametrize(("text", "entities", "awaiting", "opens"), [
+    ("je suis un GEIQ et je cherche des candidats", [entity("employer_kind", "private")], None, None),
+    ("nous sommes une crèche, on peut en profiter ?", [], None, None),
+    # The employer check already offered: the structure's « on peut ? » takes it.
+    ("on est un ehpad, on peut en bénéficier ?", [], "offer_employer_check", "employer_form"),
+])
+def test_a_structure_read_as_starting_the_prescreen_is_offered_the_employer_check_not_asked_its_age(
+        text, entities, awaiting, opens):
+    from actions.leads import ActionResetForms
+
+    tracker = make_tracker(text=text, intent="start_prescreen", confidence=0.59, entities=entities,
+                           slots={"awaiting": awaiting})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
+    followups = [e["name"] for e in events if e["event"] == "followup"]
+    if opens:
+        assert followups == [opens] and dispatcher.messages == []
+        return
+    [message] = dispatcher.messages
+    assert "si votre structure peut recruter" in message["text"]
+    assert message["buttons"][0]["payload"].startswith("/employer_check")
+    assert followups == ["action_listen"]
+    assert {"event": "slot", "timestamp": None, "name": "awaiting", "value": "offer_employer_check"} in events
+
+
+def test_a_candidate_read_as_starting_the_prescreen_gets_its_first_question():
+    from actions.leads import ActionResetForms
+
+    tracker = make_tracker(text="je suis aide à domicile, est-ce que je suis éligible ?", intent="start_prescreen",
+                           confidence=0.9)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
+    assert dispatcher.messages == [] and not [e for e in events if e["event"] == "followup"]
