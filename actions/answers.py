@@ -57,13 +57,13 @@ def salary_message(kb, age: int, on) -> dict[str, Any]:
     return {"text": with_sources(text, result.sources, oldest_check), "buttons": buttons}
 
 
-def answered_with_definition(dispatcher, kb, text: str | None) -> bool:
+def answered_with_definition(dispatcher, kb, text: str | None, bare: bool = True) -> bool:
     """Give the definition of the term a message only asks the meaning of ("c'est quoi un OPCO ?"); False when
     the message is not such a question.
 
     Whatever the NLU made of such a question (the OPCO's filing topic, an employer describing itself for "GEIQ"),
     the person asked what the word means."""
-    term = kb.term_asked(text or "")
+    term = kb.term_asked(text or "", bare=bare)
     if term is None:
         return False
     dispatcher.utter_message(**definition_message(kb, term))

@@ -17,7 +17,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import FAQ_PREFIX, SALARY_TOPIC, salary_message
+from actions.answers import FAQ_PREFIX, SALARY_TOPIC, answered_with_definition, salary_message
 from actions.parsing import (
     asks_something,
     fold,
@@ -401,6 +401,14 @@ class SharedQuestions:
         """Validate answers only. When a form starts, Rasa hands every slot set since the user's message to the
         validation, the slots that action_reset_forms has just emptied included: validated, each empty slot
         got its error message ("Je ne reconnais pas ce département"…) before the first question was asked."""
+        asked = tracker.get_slot("requested_slot")
+        if asked and answered_with_definition(dispatcher, load_knowledge(), tracker.latest_message.get("text"),
+                                              bare=False):
+            # « ça veut dire quoi CDD ? » at the contract question names a contract, yet answers nothing: the
+            # definition, then the same question again (« CDD ? » alone may be an answer: no definition). The
+            # question counts as answered with nothing, as a refused answer does; with no event, Rasa would reject
+            # the form's turn and run the validation once more.
+            return [SlotSet(asked, None)]
         emptied = {name for name, value in tracker.slots_to_validate().items() if value is None}
         if emptied:
             tracker.events = without_trailing_slots(tracker.events, emptied)
@@ -410,7 +418,6 @@ class SharedQuestions:
         sector = tracker.slots_to_validate().get("sector")
         if sector and not any(e.get("event") == "slot" and e.get("name") == "sector" for e in events):
             events.append(SlotSet("sector", sector))
-        asked = tracker.get_slot("requested_slot")
         refused = any(e.get("event") == "slot" and e.get("name") == asked and e.get("value") is None for e in events)
         if refused and unsure_leaving(tracker):
             dispatcher.utter_message(text=LEAVE_HINT)  # the person may have wanted to leave: say how

@@ -90,8 +90,9 @@ _IS_WHAT = r"(?:c est quoi|cest quoi|c quoi|ca veut dire quoi|ca signifie quoi|s
 DEFINITION_QUESTIONS = (
     _BEFORE + _WHAT + " " + _ARTICLE + "{term}" + _AFTER,
     _BEFORE + _ARTICLE + "{term} " + _IS_WHAT + _AFTER,
-    _BEFORE + _ARTICLE + "{term}",
 )
+# « CQP ? »: the term alone asks its meaning only with a question mark; « CDI » alone is a situation said.
+BARE_TERM_QUESTION = _BEFORE + _ARTICLE + "{term}"
 
 @dataclass
 class KnowledgeBase:
@@ -123,14 +124,15 @@ class KnowledgeBase:
         return RenderedAnswer(text=text.format_map(placeholders(self.programme)), sources=list(topic.sources),
                               follow_ups=list(topic.follow_ups), verified=topic.verified)
 
-    def term_asked(self, question: str) -> GlossaryTerm | None:
+    def term_asked(self, question: str, bare: bool = True) -> GlossaryTerm | None:
         """The glossary term a question asks the meaning of, only when the question is just that ("c'est quoi un
-        OPCO ?", "GEIQ ça veut dire quoi"): "quel est le rôle de l'OPCO dans le financement ?" is a FAQ question."""
+        OPCO ?", "GEIQ ça veut dire quoi", and with `bare` "CQP ?"): "quel est le rôle de l'OPCO dans le
+        financement ?" is a FAQ question."""
         asked = normalize(question)
+        patterns = DEFINITION_QUESTIONS + ((BARE_TERM_QUESTION,) if bare and "?" in question else ())
         for term in self.glossary.values():
             for name in term.names:
-                if any(re.fullmatch(pattern.format(term=re.escape(normalize(name))), asked)
-                       for pattern in DEFINITION_QUESTIONS):
+                if any(re.fullmatch(pattern.format(term=re.escape(normalize(name))), asked) for pattern in patterns):
                     return term
         return None
 

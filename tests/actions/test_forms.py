@@ -440,6 +440,19 @@ def test_an_answer_is_still_validated_next_to_emptied_slots():
     assert messages == [] and any(e["name"] == "department" and e["value"] == "69" for e in result)
 
 
+@pytest.mark.parametrize(("text", "defined"), [("ça veut dire quoi CDD ?", True), ("CDD", False), ("CDD ?", False)])
+def test_what_a_word_means_asked_at_a_question_gets_its_definition_and_answers_nothing(text, defined):
+    slots = {"requested_slot": "situation", "age": 34, "situation": None}
+    events = [{"event": "user", "text": text}]
+    result, messages = run_form(PRESCREEN, events, slots, text, entities=[entity("situation", "employee_cdd")])
+    situation = [e["value"] for e in result if e["name"] == "situation"]
+    if defined:
+        assert len(messages) == 1 and messages[0].startswith("Un CDD (contrat à durée déterminée)")
+        assert "Source : Insee" in messages[0] and situation == [None]  # asked again
+    else:
+        assert messages == [] and situation == ["employee_cdd"]
+
+
 def opening(form, text, intent, entities):
     """A form that starts, as Rasa runs its validation: after action_reset_forms emptied every slot."""
     from actions.forms import FORM_SLOTS, FRESH_START_SLOTS

@@ -141,6 +141,10 @@ def test_yaml_syntax_error_names_file(tmp_path):
     ("Bonjour, qu'est ce que le RNCP exactement ?", "rncp"),
     ("définition de CQPI", "cqp"),
     ("CQP ?", "cqp"),
+    ("ça veut dire quoi CDD ?", "cdd"),
+    ("c'est quoi un contrat à durée indéterminée", "cdi"),
+    ("CDI", None),  # a situation said, not a question
+    ("le contrat c'est un CDD ou un CDI ?", None),
     # questions about the scheme that name a term are FAQ questions, not requests for a definition
     ("quel est le rôle de l'OPCO dans le financement ?", None),
     ("l'OPCO paie combien ?", None),
