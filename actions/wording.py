@@ -96,6 +96,11 @@ CALL_DOCUMENTS = re.compile(r"\b(?:cahier des charges|fiche action|fiche projet)
 # « concrètement pour recruter un candidat on fait comment » read as how a person applies (0.94): the employer's steps.
 HIRING_ASKED = re.compile(r"\b(?:pour|comment|je veux|on veut|nous voulons) (?:recruter|embaucher)\b|"
                           r"\b(?:recruter|embaucher) (?:un|une|des|quelqu un)\b")
+# « je suis conseiller France Travail, comment orienter un demandeur ? » read as France VAE (0.51): a person is
+# directed to the scheme the way they enter it, through a sponsor or the OPCO (how a person applies).
+DIRECTING_SOMEONE = re.compile(r"\b(?:orient\w*|prescri\w*|envoyer|adresser) (?:un|une|des|mes|nos|les|ce|cette) "
+                               r"(?:demandeu\w*|candidat\w*|beneficiaires?|personnes?|jeunes?|publics?|usagers?|"
+                               r"allocataires?|stagiaires?)\b")
 # « le congé VAE de 48 heures existe toujours ? » read as the window (0.45): the congé is the France VAE and CPF topic.
 VAE_LEAVE = re.compile(r"\bconge (?:de |pour (?:une |la )?)?(?:vae|validation)\b")
 # « comment se répartit le financement de 9000 euros ? » read as the funding: its split is the sub-caps' answer.
@@ -187,6 +192,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "employer_steps"
     if VAE_LEAVE.search(folded):
         return "france_vae_cpf"
+    if DIRECTING_SOMEONE.search(folded) and topic_id not in ("public_age", "status", "sponsor_apply"):
+        return "individual_apply"
     if topic_id == "salary" and SALARY_PAID_BY.search(folded):
         return "employer_cost"
     if topic_id in ("funding", "cap") and SPLIT_ASKED.search(folded) and (MONEY.search(folded) or "€" in text):

@@ -188,6 +188,9 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("je cherche une entreprise qui recrute, comment postuler ?", "faq_individual_apply",
      "passer par un porteur de projet"),
     ("le congé vae de 48 heures existe toujours ?", "faq_window", "congé VAE de 48 heures"),
+    ("je suis conseiller France Travail, comment orienter un demandeur ?", "faq_france_vae_platform",
+     "passer par un porteur de projet"),
+    ("à qui adresser une personne intéressée ?", "nlu_fallback", "passer par un porteur de projet"),
 ])
 def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
     action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
