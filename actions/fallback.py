@@ -95,3 +95,18 @@ class ActionClarify(Action):
         text += " Choisissez l'un de ces sujets, ou reformulez votre question." if guesses else " Pouvez-vous reformuler ?"
         dispatcher.utter_message(text=text, buttons=guesses + [MENU_BUTTON])
         return []
+
+
+@apologise_on_error
+class ActionOutOfScope(Action):
+    """Decline what the assistant does not cover, unless the message says who is speaking: « je suis à la retraite,
+    c'est possible ? » read as out of scope (0.73) is a candidate, who gets the offer of the pre-screen."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        if describes_a_candidate(tracker):
+            return await ActionOfferChecks().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []

@@ -469,3 +469,22 @@ def test_a_candidate_read_as_starting_the_prescreen_gets_its_first_question():
     dispatcher = CollectingDispatcher()
     events = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
     assert dispatcher.messages == [] and not [e for e in events if e["event"] == "followup"]
+
+
+@pytest.mark.parametrize(("text", "entities", "offered"), [
+    ("je suis à la retraite, c'est possible ?", [entity("situation", "retraite")], True),
+    ("quel temps fait-il à Paris ?", [], False),
+    ("je cherche un appartement à Lyon", [], False),  # the first person, yet no age nor situation
+])
+def test_out_of_scope_is_declined_unless_the_speaker_describes_themselves(text, entities, offered):
+    from actions.fallback import ActionOutOfScope
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text=text, intent="out_of_scope", entities=entities)
+    events = asyncio.run(ActionOutOfScope().run(dispatcher, tracker, {}))
+    [message] = dispatcher.messages
+    if offered:
+        assert "si un parcours de VAE inversée vous est accessible" in message["text"]
+        assert {"event": "slot", "timestamp": None, "name": "awaiting", "value": "offer_prescreen"} in events
+    else:
+        assert message["response"] == "utter_out_of_scope" and events == []
