@@ -101,6 +101,13 @@ HIRING_ASKED = re.compile(r"\b(?:pour|comment|je veux|on veut|nous voulons) (?:r
 DIRECTING_SOMEONE = re.compile(r"\b(?:orient\w*|prescri\w*|envoyer|adresser) (?:un|une|des|mes|nos|les|ce|cette) "
                                r"(?:demandeu\w*|candidat\w*|beneficiaires?|personnes?|jeunes?|publics?|usagers?|"
                                r"allocataires?|stagiaires?)\b")
+# « les seniors peuvent y accéder ? » read as how a person applies (0.40): an age group asks who may enter.
+AGE_GROUP = re.compile(r"\b(?:seniors?|mineurs?|trop (?:vieux|vieille|age|agee|jeune)|limite d age|"
+                       r"age (?:minimum|maximum|max|mini|limite))\b")
+# « on est payé pendant la formation ? » read as the funding (0.39): whether training time is paid is the working
+# time's answer (training counts as working time, paid).
+PAID_WHILE_TRAINING = re.compile(r"\b(?:payee?s?|remuneree?s?)\b(?: \w+){0,2} (?:pendant|durant) (?:la|les|le temps de) "
+                                 r"(?:formation|cours|enseignements?)\b")
 # « le congé VAE de 48 heures existe toujours ? » read as the window (0.45): the congé is the France VAE and CPF topic.
 VAE_LEAVE = re.compile(r"\bconge (?:de |pour (?:une |la )?)?(?:vae|validation)\b")
 # « comment se répartit le financement de 9000 euros ? » read as the funding: its split is the sub-caps' answer.
@@ -192,6 +199,10 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "employer_steps"
     if VAE_LEAVE.search(folded):
         return "france_vae_cpf"
+    if AGE_GROUP.search(folded) and topic_id in (None, "individual_apply", "status"):
+        return "public_age"
+    if PAID_WHILE_TRAINING.search(folded) and topic_id in (None, "funding", "salary", "training_content"):
+        return "working_time"
     if DIRECTING_SOMEONE.search(folded) and topic_id not in ("public_age", "status", "sponsor_apply"):
         return "individual_apply"
     if topic_id == "salary" and SALARY_PAID_BY.search(folded):

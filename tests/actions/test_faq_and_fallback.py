@@ -191,6 +191,11 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("je suis conseiller France Travail, comment orienter un demandeur ?", "faq_france_vae_platform",
      "passer par un porteur de projet"),
     ("à qui adresser une personne intéressée ?", "nlu_fallback", "passer par un porteur de projet"),
+    ("les seniors peuvent y accéder ?", "faq_individual_apply", "16 ans révolus"),
+    ("on est payé pendant la formation ?", "faq_funding", "temps de formation compte comme du temps de travail"),
+    ("est-ce que je serai rémunérée pendant les cours ?", "faq_salary",
+     "temps de formation compte comme du temps de travail"),
+    ("la formation est-elle payée par l'OPCO ?", "faq_funding", "9 000 €"),
 ])
 def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
     action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
