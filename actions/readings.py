@@ -23,11 +23,11 @@ from actions.answers import (
     render_message,
     salary_message,
 )
-from actions.forms import age_for_salary
+from actions.forms import age_for_salary, entity_value_in
 from actions.offers import PENDING_ANSWERS, forget_offer, offer_check_after_answer
 from actions.parsing import is_a_bare_age_follow_up
 from actions.safety import MENU_BUTTON
-from actions.wording import situation_beyond_the_sources, topic_for_wording
+from actions.wording import asks_whether_covered, situation_beyond_the_sources, topic_for_wording
 from knowledge import clock, load_knowledge
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,11 @@ def topic_for_intent(intent: str | None) -> str | None:
 
 def topic_asked(intent: str | None, text: str, tracker: Tracker) -> str | None:
     """The FAQ topic a message asks: its intent's, corrected by its wording and by who is speaking."""
-    return topic_for_speaker(topic_for_wording(topic_for_intent(intent), text), tracker)
+    topic_id = topic_for_wording(topic_for_intent(intent), text)
+    names_a_job = any(entity_value_in(tracker.latest_message, name) for name in ("sector", "certification"))
+    if asks_whether_covered(topic_id, text, names_a_job):
+        topic_id = "sectors"  # « ça concerne l'aide à domicile ? »
+    return topic_for_speaker(topic_id, tracker)
 
 
 def faq_intent_of(reading: dict, min_confidence: float) -> str | None:

@@ -157,6 +157,23 @@ WHO_SEES = re.compile(r"\bqui (?:a|aura|ont|auront|peut avoir|peuvent avoir) acc
                       r"communiquee?s?|envoyee?s?|donnee?s?) a qui\b|\ba qui (?:sont|seront) (?:transmis|partag|"
                       r"communiqu|envoy|donn)\w*")
 
+# « ça concerne l'aide à domicile ? » read as the goal (which names that sector among others), « ça marche pour
+# devenir boulanger ? » as the status: whether a sector or a job is covered is the sectors' question
+# (readings.topic_asked, with the sector or job the NLU found in the message).
+COVERED_ASKED = re.compile(r"\b(?:ca|cela|c|le dispositif|la vae inversee|l experimentation) (?:concerne|marche|"
+                           r"fonctionne|s applique|vaut)\b|\b(?:est|sont)(?: ce| il| elle| ils| elles)? "
+                           r"(?:concernee?s?|ouverte?s?|eligibles?)\b|\b(?:ouvert|valable) (?:a|au|aux|pour|dans)\b")
+JOB_WORDS = re.compile(r"\b(?:devenir|metiers?|secteurs?|domaines?|filieres?|travailler (?:dans|comme))\b")
+WHOLE_SCHEME_TOPICS = {None, "goal", "status", "definition", "experience", "individual_apply"}
+
+
+def asks_whether_covered(topic_id: str | None, text: str, names_a_job: bool) -> bool:
+    """Whether a message read as a question on the whole scheme (or not read) asks if a sector or job is covered;
+    `names_a_job`: the NLU found a sector or a job in it."""
+    folded = fold(text).replace("'", " ")
+    return topic_id in WHOLE_SCHEME_TOPICS and bool(COVERED_ASKED.search(folded)) \
+        and (names_a_job or bool(JOB_WORDS.search(folded)))
+
 
 def asks_who_sees_the_data(text: str) -> bool:
     return bool(WHO_SEES.search(fold(text).replace("'", " ")))

@@ -203,6 +203,23 @@ def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(
     assert expected in message["text"]
 
 
+@pytest.mark.parametrize(("text", "intent", "entities", "sectors"), [
+    ("ça concerne l'aide à domicile ?", "faq_goal", [{"entity": "sector", "value": "aide_domicile"}], True),
+    ("ça marche pour devenir boulanger ?", "faq_status", [], True),  # no entity: « devenir » names a job
+    ("ça s'applique au commerce ?", "nlu_fallback", [{"entity": "sector", "value": "commerce"}], True),
+    ("c'est valable pour la coiffure ?", "faq_window", [], False),
+    ("est-ce que le BTP est concerné ?", "faq_definition", [{"entity": "sector", "value": "btp"}], True),
+    ("à quoi sert le dispositif ?", "faq_goal", [], False),
+    ("ça concerne qui ?", "faq_goal", [], False),  # no sector nor job named
+    ("quel est l'objectif pour l'aide à domicile ?", "faq_goal", [{"entity": "sector", "value": "aide_domicile"}],
+     False),
+])
+def test_whether_a_sector_or_job_is_covered_gets_the_sectors_answer(text, intent, entities, sectors):
+    action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
+    [message] = run_text(action, intent, text, entities)
+    assert ("difficultés particulières de recrutement" in message["text"]) is sectors
+
+
 @pytest.mark.parametrize(("text", "intent", "window"), [
     ("la vae inversée a-t-elle été prolongée ?", "faq_renewal_failure", True),
     ("le dispositif est-il prorogé après 2026 ?", "faq_duration", True),
