@@ -37,8 +37,9 @@ def server_services(
             "--interface", cfg.rasa_host,
             "--port", str(cfg.rasa_port),
             # The HTTP API, token-protected: the action server reads each question of a message that asks several
-            # with /model/parse (actions/readings.py).
-            "--enable-api", "--auth-token", cfg.rasa_api_token,
+            # with /model/parse (actions/readings.py). One argument with « = »: a random token may start with « - »,
+            # which argparse would take for an option (« expected one argument », about one start in 64).
+            "--enable-api", f"--auth-token={cfg.rasa_api_token}",
         ],
         ready_url=f"{cfg.rasa_url}/webhooks/rest/",
         log_path=None if to_terminal else logs / "rasa.log",
