@@ -20,15 +20,23 @@ from actions.safety import MENU_BUTTON, apologise_on_error
 from knowledge import load_knowledge
 
 FALLBACK_INTENT = "nlu_fallback"
+# « ki pay » was offered « Supprimer mes données » and France VAE, read at a few per cent: noise, not guesses. The
+# deletion is never a guess (the menu has it).
+MIN_GUESS_CONFIDENCE = 0.1
+NEVER_GUESSED = {"help", "delete_my_data"}
+
 
 def best_guesses(intent_ranking: list[dict], topic_titles: dict[str, str], limit: int = 2) -> list[dict]:
     """Buttons for the best-ranked intents that can be offered, in ranking order."""
     buttons = []
     for ranked in intent_ranking:
         name = ranked.get("name") or ""
+        confidence = ranked.get("confidence")
+        if confidence is not None and confidence < MIN_GUESS_CONFIDENCE:
+            break  # the ranking is sorted: the rest is lower still
         if name.startswith(FAQ_PREFIX) and name[len(FAQ_PREFIX):] in topic_titles:
             title = topic_titles[name[len(FAQ_PREFIX):]]
-        elif name in GUESS_LABELS and name != "help":
+        elif name in GUESS_LABELS and name not in NEVER_GUESSED:
             title = GUESS_LABELS[name]
         else:
             continue

@@ -338,6 +338,17 @@ def test_misses_are_counted_only_in_a_row():
     assert misses_in_a_row([user_event("greet")]) == 0
 
 
+def test_guesses_read_at_a_few_per_cent_are_not_offered_nor_ever_the_deletion():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "affirm", "confidence": 0.21},
+               {"name": "delete_my_data", "confidence": 0.12}, {"name": "faq_funding", "confidence": 0.11},
+               {"name": "faq_france_vae_platform", "confidence": 0.06}, {"name": "faq_cap", "confidence": 0.05}]
+    guesses = best_guesses(ranking, {"funding": "Qui finance ?", "france_vae_platform": "France VAE", "cap": "Places"})
+    assert [g["payload"] for g in guesses] == ["/faq_funding"]
+    [message] = run(ActionClarify(), "nlu_fallback", ranking=ranking[:3], events=[user_event("nlu_fallback")])
+    assert message["text"].endswith("Pouvez-vous reformuler ?")
+    assert [b["payload"] for b in message["buttons"]] == ["/help"]
+
+
 def test_guesses_skip_intents_that_make_no_sense_as_buttons():
     ranking = [{"name": n} for n in ("greet", "inform", "out_of_scope", "employer_check", "faq_cap", "faq_tutor")]
     guesses = best_guesses(ranking, {"cap": "Combien de places ?", "tutor": "Tuteur"})
