@@ -69,6 +69,11 @@ STAGE_NAMED = re.compile(r"\b(?:accompagnement|positionnement|jury|frais pedagog
                          r"transport|coordination)\b")
 STAGE_PAID = re.compile(r"\b(?:finance\w*|combien|pris en charge|prise en charge|montants?|euros?|frais|paye\w*)\b")
 AMOUNT_ASKED = re.compile(r"\b(?:combien|montants?|euros?|hauteur|plafonds?|maximum)\b")
+# « le montant pour l'accompagnement à la vae » read as France VAE and the CPF (0.58), unless it names them.
+OTHER_FUNDERS = re.compile(r"\b(?:cpf|compte (?:personnel )?(?:de )?formation|france vae)\b")
+# « les travailleurs handicapés peuvent y accéder ? » read as temporary work (0.35, « travailleurs »): a question
+# that names no temporary work is about the status.
+TEMP_WORK_NAMED = re.compile(r"\b(?:interim\w*|travail temporaire|temporaires?|ett|agences?|missions?)\b")
 
 
 # « combien ça coûte pour un salarié ? » read as the employer's cost (0.89): asked for the employee, it is the
@@ -227,8 +232,12 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     if topic_id in ("funding", "cap") and SPLIT_ASKED.search(folded) and (MONEY.search(folded) or "€" in text):
         return "funding_subcaps"
     if STAGE_NAMED.search(folded) and (topic_id in (None, "cap") and STAGE_PAID.search(folded)
-                                       or topic_id == "funding" and AMOUNT_ASKED.search(folded)):
+                                       or topic_id == "funding" and AMOUNT_ASKED.search(folded)
+                                       or topic_id == "france_vae_cpf" and AMOUNT_ASKED.search(folded)
+                                       and not OTHER_FUNDERS.search(folded)):
         return "funding_subcaps"  # « qui finance l'accompagnement ? » stays the funding's: who pays
+    if topic_id == "temp_work" and not TEMP_WORK_NAMED.search(folded):
+        return "status"
     if topic_id == "vs_classic_vae" and ORDINARY_CONTRACT.search(folded) and not ANOTHER_VAE.search(folded):
         return "contract_form"
     if topic_id == "cap" and (MONEY.search(folded) or "€" in text):

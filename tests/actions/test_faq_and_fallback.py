@@ -196,6 +196,10 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("est-ce que je serai rémunérée pendant les cours ?", "faq_salary",
      "temps de formation compte comme du temps de travail"),
     ("la formation est-elle payée par l'OPCO ?", "faq_funding", "9 000 €"),
+    ("le montant pour l'accompagnement à la vae", "faq_france_vae_cpf", "6 000 € par an de frais pédagogiques"),
+    ("combien France VAE finance pour l'accompagnement ?", "faq_france_vae_cpf", "Depuis le 1er août 2025"),
+    ("les travailleurs handicapés peuvent y accéder ?", "faq_temp_work", "aucune condition de statut"),
+    ("une agence d'intérim peut-elle porter ce type de contrat ?", "faq_temp_work", "intérim"),
 ])
 def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
     action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
