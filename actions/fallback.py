@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FAQ_PREFIX, GUESS_LABELS, answered_with_definition
 from actions.courtesy import answer_what_follows_a_courtesy
-from actions.forms import answered_with_salary_follow_up
+from actions.forms import answered_why_asked, answered_with_salary_follow_up
 from actions.offers import ActionOfferChecks, describes_a_candidate
 from actions.parsing import says_it_is_an_employer
 from actions.readings import (
@@ -117,4 +117,18 @@ class ActionOutOfScope(Action):
         if describes_a_candidate(tracker):
             return await ActionOfferChecks().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
+@apologise_on_error
+class ActionMenu(Action):
+    """The menu; during a check, « pourquoi vous demandez ça ? » (read as help, 0.62) gets why the question is
+    asked instead, and the check asks it again."""
+
+    def name(self) -> str:
+        return "action_menu"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        if not answered_why_asked(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_menu")
         return []

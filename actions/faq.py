@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answered_with_definition
 from actions.fallback import ActionClarify
-from actions.forms import answered_with_salary_follow_up
+from actions.forms import answered_why_asked, answered_with_salary_follow_up
 from actions.offers import forget_offer, offer_check_after_answer
 from actions.readings import (
     answer_beyond_the_sources,
@@ -30,6 +30,8 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         kb = load_knowledge()
+        if answered_why_asked(dispatcher, tracker):  # « pourquoi vous voulez mon numéro ? » during a check
+            return []
         if (answered_with_definition(dispatcher, kb, tracker.latest_message.get("text"))
                 or answered_with_salary_follow_up(dispatcher, tracker)):  # « et à 27 ans ? » reads as public_age
             return forget_offer(tracker)

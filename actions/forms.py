@@ -391,6 +391,50 @@ def keep_button(text: str) -> dict[str, str]:
     return {"title": button_title(f"Garder « {text} »", 40), "payload": inform("certification", OUTSIDE_CATALOGUE + text)}
 
 
+# « pourquoi vous demandez ça ? », « c'est obligatoire de donner mon âge ? » at a check's question (read as help,
+# personal data, the public or not at all): why that question is asked, then the question again.
+WHY_ASKED = re.compile(
+    r"^(?:mais |et |euh |ok |d accord )?(?:"
+    r"pourquoi (?:ca|cela|cette question|(?:mon|ma|mes) \w+)$"
+    r"|pourquoi (?:vous |tu )?(?:me )?(?:demand\w*|voul\w*|veu\w*|avez besoin|as besoin|faut il)\b"
+    r"|(?:a quoi (?:ca|cela) (?:vous )?sert|pour quoi faire)$"
+    r"|(?:c|est ce que c) est obligatoire(?: de (?:repondre|donner|dire|indiquer)\b.*)?$|est ce obligatoire$"
+    r"|je (?:suis obligee?|dois) (?:de )?(?:vous )?(?:le |la |les )?(?:repondre|donner|dire|indiquer)\b"
+    r"|vous (?:en )?avez (?:vraiment )?besoin\b)")
+WHY_ABOUT_THE_SCHEME = re.compile(r"\b(?:inversee|vae|dispositif|contrat|experimentation|parcours|formation)\b")
+CONSENT_LATER = "Rien n'est enregistré ni transmis sans votre accord, que je vous demanderai à la fin."
+WHY_EACH_QUESTION = {
+    "age": "Votre âge sert à vérifier la condition d'âge (16 ans et plus) et à calculer votre salaire minimum ; "
+           "seule votre tranche d'âge serait transmise.",
+    "situation": "Aucune situation n'est exigée, mais elle change le parcours : en CDI, par exemple, il passe par un "
+                 "avenant à votre contrat.",
+    "cdi_amendment": "En CDI, le contrat de professionnalisation passe par un avenant à votre contrat : votre employeur "
+                     "doit être d'accord.",
+    "target": "Le métier ou le diplôme visé permet de vérifier que la certification peut être préparée ainsi, et de "
+              "trouver un porteur de projet qui la propose.",
+    "department": "Le département permet de trouver un porteur de projet qui couvre votre territoire.",
+    "contact_preference": "Le porteur de projet en a besoin pour vous recontacter.",
+    "contact_value": "Le porteur de projet en a besoin pour vous recontacter.",
+    "first_name": "Le prénom permet au porteur de projet de s'adresser à vous ; vous pouvez aussi écrire « passer ».",
+    "employer_kind": "Seuls les employeurs de droit privé peuvent conclure ces contrats : le type de structure permet "
+                     "de le vérifier.",
+    "sector": "Le dispositif vise les secteurs qui ont du mal à recruter : le secteur permet de le vérifier et de "
+              "trouver un porteur de projet.",
+    "hires": "Le nombre de recrutements aide le porteur de projet à préparer les parcours.",
+}
+
+
+def answered_why_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Why the question a check has just asked is asked, when the message asks only that; False otherwise."""
+    asked = tracker.get_slot("requested_slot")
+    folded = fold(tracker.latest_message.get("text") or "").replace("'", " ").strip(" ?!.")
+    if not tracker.active_loop_name or asked not in WHY_EACH_QUESTION or len(folded) > 80 \
+            or not WHY_ASKED.search(folded) or WHY_ABOUT_THE_SCHEME.search(folded):
+        return False
+    dispatcher.utter_message(text=f"{WHY_EACH_QUESTION[asked]} {CONSENT_LATER}")
+    return True
+
+
 class SharedQuestions:
     """What both forms share (a mixin, so rasa-sdk does not register it as an action of its own)."""
 
@@ -409,6 +453,8 @@ class SharedQuestions:
             # question counts as answered with nothing, as a refused answer does; with no event, Rasa would reject
             # the form's turn and run the validation once more.
             return [SlotSet(asked, None)]
+        if asked and not is_digression(tracker) and answered_why_asked(dispatcher, tracker):
+            return [SlotSet(asked, None)]  # the same question again (a digression was answered by its action)
         emptied = {name for name, value in tracker.slots_to_validate().items() if value is None}
         if emptied:
             tracker.events = without_trailing_slots(tracker.events, emptied)

@@ -406,6 +406,7 @@ def run_form(form, events, slots, text, intent="inform", entities=None, confiden
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(text=text, intent=intent, slots=slots, events=events, entities=entities,
                            confidence=confidence)
+    tracker.active_loop = {"name": "employer_form" if form is EMPLOYER else "prescreen_form"}  # as Rasa sends it
     result = asyncio.run(form.run(dispatcher, tracker, domain))
     return result, [m.get("text") or "" for m in dispatcher.messages]
 
@@ -740,3 +741,46 @@ def test_a_yes_or_no_at_a_question_answered_with_buttons_is_told_to_choose_one(f
         assert messages[0].startswith(f"Il me faut {asked} : choisissez parmi les réponses proposées ci-dessous.")
     _, messages, _ = validate(form, slot, "bof")
     assert "pas reconnu" in messages[0] or "pas compris" in messages[0]
+
+
+def in_check(text, intent, requested, confidence=0.6):
+    tracker = make_tracker(text=text, intent=intent, confidence=confidence, slots={"requested_slot": requested})
+    tracker.active_loop = {"name": "prescreen_form"}
+    return tracker
+
+
+@pytest.mark.parametrize(("text", "intent", "requested", "reason"), [
+    ("pourquoi vous demandez ça ?", "help", "department", "porteur de projet qui couvre votre territoire"),
+    ("pourquoi vous voulez mon numéro ?", "faq_personal_data", "contact_value", "pour vous recontacter"),
+    ("c'est obligatoire de donner mon âge ?", "faq_public_age", "age", "seule votre tranche d'âge"),
+    ("le tuteur c'est obligatoire ?", "faq_tutor", "age", None),  # a question on the scheme: its answer
+    ("pourquoi vous demandez ça ?", "help", None, None),  # outside a check's question: the menu
+])
+def test_why_a_question_is_asked_gets_its_reason_whatever_the_nlu_read(text, intent, requested, reason):
+    from actions.fallback import ActionMenu
+    from actions.faq import ActionAnswerFaq
+
+    action = ActionMenu() if intent == "help" else ActionAnswerFaq()
+    dispatcher = CollectingDispatcher()
+    tracker = in_check(text, intent, requested)
+    if requested is None:
+        tracker.active_loop = {}
+    asyncio.run(action.run(dispatcher, tracker, {}))
+    [message] = dispatcher.messages
+    if reason:
+        assert reason in message["text"] and "sans votre accord" in message["text"]
+    elif intent == "help":
+        assert message["response"] == "utter_menu"
+    else:
+        assert "tuteur" in message["text"] and "Source :" in message["text"]
+
+
+def test_why_a_question_is_asked_read_as_an_answer_gets_its_reason_and_the_question_again():
+    # « pourquoi mon département ? » fell back (0.25): during a check, the form reads it first.
+    slots = {"requested_slot": "department", "age": 34, "department": None}
+    events = [{"event": "user", "text": "pourquoi mon département ?"}]
+    result, messages = run_form(PRESCREEN, events, slots, "pourquoi mon département ?", intent="nlu_fallback",
+                                confidence=0.25)
+    assert len(messages) == 1 and "porteur de projet qui couvre votre territoire" in messages[0]
+    assert [e["value"] for e in result if e["name"] == "department"] == [None]
+    assert not any("Je ne reconnais pas ce département" in m for m in messages)
