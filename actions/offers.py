@@ -130,7 +130,11 @@ def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
     text = tracker.latest_message.get("text")
     candidate = said(tracker, CANDIDATE_ENTITIES)
     age = stated_age(tracker)
-    if (topic_id in PERSONAL_TOPICS and {"age", "situation"} & set(candidate) and speaks_of_oneself(text)
+    # How a person enters ends « Je peux vous aider à repérer des porteurs près de chez vous »: the pre-screen does
+    # that, so it is offered to anyone who is not an employer.
+    asks_how_to_enter = topic_id == "individual_apply" and not says_it_is_an_employer(text)
+    if ((topic_id in PERSONAL_TOPICS and {"age", "situation"} & set(candidate) and speaks_of_oneself(text)
+         or asks_how_to_enter)
             and (age is None or load_knowledge().age_check(age).status != "fail")):  # else the answer says why not
         offered = "offer_prescreen"
         question = "si un parcours vous est accessible"
@@ -145,7 +149,7 @@ def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
                   "payload": start_payload("employer_check", said(tracker, EMPLOYER_ENTITIES))}
     else:
         return forget_offer(tracker)
-    dispatcher.utter_message(text=f"Voulez-vous vérifier avec moi, en quelques questions, {question} ? Je reprendrai "
-                                  "ce que vous venez de m'indiquer.",
+    reused = " Je reprendrai ce que vous venez de m'indiquer." if candidate or said(tracker, EMPLOYER_ENTITIES) else ""
+    dispatcher.utter_message(text=f"Voulez-vous vérifier avec moi, en quelques questions, {question} ?{reused}",
                              buttons=[button, MENU_BUTTON])
     return [] if tracker.get_slot("awaiting") in PENDING_ANSWERS else [SlotSet("awaiting", offered)]

@@ -203,6 +203,9 @@ EMPLOYER_SPEAKING = re.compile(
     r"\b(?:je suis|nous sommes|on est|en tant qu)\s+(?:un |une |l )?(?:employeur|employeuse|recruteur|recruteuse|"
     r"chef d entreprise|dirigeant|dirigeante|gerant|gerante|patron|patronne|rh)\b"
     r"|\b(?:je recrute|nous recrutons|on recrute|j embauche|nous embauchons|on embauche)\b"
+    # « on voudrait recruter 3 aides-soignants », « nous souhaitons embaucher »
+    r"|\b(?:on|nous|je) (?:voudrai\w*|souhait\w*|aimerai\w*|veu[tx]|voulons|cherch\w* a|compt\w*|va|allons|vais) "
+    r"(?:recruter|embaucher)\b"
     # A structure describing itself (« nous sommes un ehpad », « on est une crèche », « je dirige un restaurant »,
     # « notre entreprise ») is an employer.
     r"|\b(?:nous sommes|on est) (?:un|une)\b|\b(?:je dirige|je gere|nous gerons) (?:un|une|l|la|le)\b"

@@ -275,6 +275,25 @@ def test_a_structure_asking_an_employer_question_gets_the_answer_then_the_offer_
     assert messages[1]["buttons"][0]["payload"] == '/employer_check{"sector":"petite_enfance"}'
 
 
+def test_how_to_enter_promises_help_to_find_sponsors_and_offers_the_prescreen_that_gives_it():
+    messages, slots = answer_faq("je voudrais postuler à une vae inversée", "faq_individual_apply")
+    assert "porteur de projet" in messages[0]["text"]
+    assert messages[1]["text"] == ("Voulez-vous vérifier avec moi, en quelques questions, si un parcours vous est "
+                                   "accessible ?")  # nothing said to reuse: no « Je reprendrai … »
+    assert [b["payload"] for b in messages[1]["buttons"]] == ["/start_prescreen", "/help"]
+    assert slots == {"awaiting": "offer_prescreen"}
+    messages, slots = answer_faq("nous sommes une entreprise, comment postuler ?", "faq_individual_apply")
+    assert "si un parcours vous est accessible" not in " ".join(m["text"] for m in messages)
+
+
+@pytest.mark.parametrize("text", ["on voudrait recruter 3 aides-soignants en vae inversée, c'est faisable ?",
+                                  "nous souhaitons embaucher, comment faire ?"])
+def test_a_wish_to_hire_gets_the_employer_steps_then_the_offer_of_the_employer_check(text):
+    messages, slots = answer_faq(text, "faq_employer_steps")
+    assert "Cerfa" in messages[0]["text"] and "si votre structure peut recruter" in messages[1]["text"]
+    assert slots == {"awaiting": "offer_employer_check"}
+
+
 @pytest.mark.parametrize(("text", "intent", "slots"), [
     ("quelles aides pour l'employeur ?", "faq_hiring_aids", {}),  # no one described
     ("je voudrais travailler dans une crèche, quelles aides pour l'employeur ?", "faq_hiring_aids", {}),
