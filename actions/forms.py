@@ -21,6 +21,7 @@ from actions.answers import FAQ_PREFIX, SALARY_TOPIC, answered_with_definition, 
 from actions.parsing import (
     asks_something,
     fold,
+    fold_words,
     hires_in,
     is_a_bare_age_follow_up,
     is_a_department_number,
@@ -427,7 +428,7 @@ WHY_EACH_QUESTION = {
 def answered_why_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """Why the question a check has just asked is asked, when the message asks only that; False otherwise."""
     asked = tracker.get_slot("requested_slot")
-    folded = fold(tracker.latest_message.get("text") or "").replace("'", " ").strip(" ?!.")
+    folded = fold_words(tracker.latest_message.get("text")).strip(" ?!.")
     if not tracker.active_loop_name or asked not in WHY_EACH_QUESTION or len(folded) > 80 \
             or not WHY_ASKED.search(folded) or WHY_ABOUT_THE_SCHEME.search(folded):
         return False
@@ -998,7 +999,7 @@ def employer_kind_in_description(message: dict | None) -> dict[str, Any]:
     text = (message or {}).get("text") or ""
     if not says_it_is_an_employer(text):
         return {}
-    folded = fold(text).replace("'", " ")
+    folded = fold_words(text)
     kinds = {kind for kind, words in EMPLOYER_WORDS.items()
              if any(re.search(rf"\b{re.escape(word.strip())}\b", folded) for word in words)}
     return {"employer_kind": kinds.pop()} if len(kinds) == 1 else {}

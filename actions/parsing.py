@@ -37,6 +37,11 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
+def fold_words(text: str | None) -> str:
+    """`fold`, with apostrophes as spaces (« s'adresse », « l'entreprise »): patterns are written word by word."""
+    return fold(text).replace("'", " ")
+
+
 def words_to_number(text: str) -> int | None:
     """French number words up to 199: "dix-sept", "vingt et un", "quatre-vingt-deux", "soixante-dix"."""
     tokens = [t for t in re.split(r"[\s-]+", fold(text)) if t and t not in ("et", "ans", "an")]
@@ -72,7 +77,7 @@ def parse_age(text: str) -> int | None:
 def is_a_duration(text: str, number) -> bool:
     """Whether `number` appears in `text` as a length of time ("depuis 10 ans", "10 ans d'expérience"), which the
     NLU sometimes tags as an age."""
-    folded = fold(text).replace("'", " ")
+    folded = fold_words(text)
     n = re.escape(str(number))
     return re.search(rf"(?:depuis|pendant|durant|il y a|plus de|moins de|pres de)\s+{n}\s*ans"
                      rf"|\b{n}\s*ans?\s+(?:d|de)\b", folded) is not None
@@ -83,7 +88,7 @@ def is_a_department_number(text: str, number) -> bool:
     an age."""
     if not str(number).isdigit():
         return False
-    folded = fold(text).replace("'", " ")
+    folded = fold_words(text)
     n = re.escape(str(number))
     return re.search(rf"\b(?:dans le|le|du|departement|dept)\s+{n}\b(?!\s*ans?\b)", folded) is not None \
         and not names_this_age(text, int(number))
@@ -92,7 +97,7 @@ def is_a_department_number(text: str, number) -> bool:
 def names_this_age(text: str, age: int) -> bool:
     """Whether `text` says "<age> ans", in digits or words ("16 ans", "dix-sept ans", "vingt et un ans"): the NLU
     may tag another number ("3 enfants") as an age, and maps "dix-sept" to 17."""
-    for match in re.finditer(r"([a-z0-9-]+(?:\s+et\s+[a-z-]+)?)\s*ans\b", fold(text).replace("'", " ")):
+    for match in re.finditer(r"([a-z0-9-]+(?:\s+et\s+[a-z-]+)?)\s*ans\b", fold_words(text)):
         if match.group(1) == str(age) or words_to_number(match.group(1)) == age:
             return True
     return False
@@ -117,7 +122,7 @@ def parse_first_name(text: str) -> str | None:
     """The first name in an answer ("Sarah", "je m'appelle Sarah"); None for anything else ("oui", a number)."""
     name = NAME_INTRO.sub("", " ".join(text.split())).strip(" .!")
     words = name.split()
-    folded = fold(name.replace("’", "'")).replace("'", " ")
+    folded = fold_words(name.replace("’", "'"))
     if not 1 <= len(words) <= 3 or len(name) > 40 or folded in NOT_A_NAME or NOT_IN_A_NAME & set(folded.split()):
         return None
     return name if all(w.replace("-", "").replace("'", "").isalpha() for w in words) else None
@@ -144,7 +149,7 @@ VAGUE_QUANTITY = re.compile(r"\b(?:quelques|plusieurs|beaucoup|pas mal|un certai
 
 def parse_hires(text: str) -> int | None:
     """A number of hires: « 3 », « trois », « une dizaine », « 3 ou 4 » (4)."""
-    folded = fold(text).replace("'", " ").strip(" .!?")
+    folded = fold_words(text).strip(" .!?")
     about = re.search(rf"\b(?:une |un )?({'|'.join(ABOUT)})\b", folded)
     if about:
         return ABOUT[about.group(1)]
@@ -161,7 +166,7 @@ def is_a_vague_quantity(text: str) -> bool:
 
 def hires_in(text: str) -> int | None:
     """The number of hires a sentence states ("je voudrais recruter 3 personnes", "2 postes à pourvoir")."""
-    match = HIRES.search(fold(text).replace("'", " "))
+    match = HIRES.search(fold_words(text))
     # Digits or words, read as validate_hires reads an answer.
     return parse_age(match.group(1) or match.group(2)) if match else None
 
@@ -217,7 +222,7 @@ EMPLOYER_SPEAKING = re.compile(
 def says_it_is_an_employer(text: str | None) -> bool:
     """Whether the person says they hire (« je suis employeur », « nous recrutons »), unlike a candidate who
     looks for an employer (« je cherche un employeur »)."""
-    return EMPLOYER_SPEAKING.search(fold(text or "").replace("'", " ")) is not None
+    return EMPLOYER_SPEAKING.search(fold_words(text)) is not None
 
 
 FIRST_PERSON = re.compile(r"\b(?:j|je|moi|mon|ma|mes)\b")
@@ -225,7 +230,7 @@ FIRST_PERSON = re.compile(r"\b(?:j|je|moi|mon|ma|mes)\b")
 
 def speaks_of_oneself(text: str | None) -> bool:
     """Whether a message is in the first person (« j'ai 52 ans », « je touche le RSA »), unlike « et à 17 ans ? »."""
-    return FIRST_PERSON.search(fold(text or "").replace("'", " ")) is not None
+    return FIRST_PERSON.search(fold_words(text)) is not None
 
 
 def parse_situation(text: str) -> str | None:
@@ -242,7 +247,7 @@ EMPLOYED = re.compile(r"\b(?:salarie|salariee|employe|employee|en poste|je trava
 
 
 def says_employed(text: str) -> bool:
-    return EMPLOYED.search(fold(text).replace("'", " ")) is not None
+    return EMPLOYED.search(fold_words(text)) is not None
 
 
 def parse_yes_no(text: str) -> bool | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from actions.parsing import fold, says_it_is_an_employer
+from actions.parsing import fold_words, says_it_is_an_employer
 
 # « quelle différence avec un contrat pro classique ? » reads as the VAE classique's topic (the word « classique »):
 # a comparison with the ordinary contract, naming no other VAE, gets the contract's topic, which names the
@@ -175,19 +175,19 @@ WHOLE_SCHEME_TOPICS = {None, "goal", "status", "definition", "experience", "indi
 def asks_whether_covered(topic_id: str | None, text: str, names_a_job: bool) -> bool:
     """Whether a message read as a question on the whole scheme (or not read) asks if a sector or job is covered;
     `names_a_job`: the NLU found a sector or a job in it."""
-    folded = fold(text).replace("'", " ")
+    folded = fold_words(text)
     return topic_id in WHOLE_SCHEME_TOPICS and bool(COVERED_ASKED.search(folded)) \
         and (names_a_job or bool(JOB_WORDS.search(folded)))
 
 
 def asks_who_sees_the_data(text: str) -> bool:
-    return bool(WHO_SEES.search(fold(text).replace("'", " ")))
+    return bool(WHO_SEES.search(fold_words(text)))
 
 
 def situation_beyond_the_sources(text: str) -> str | None:
     """"benefits" or "health" when a message asks what the contract does to the person's benefits or how it fits
     their health; None otherwise (« je suis au RSA, puis-je postuler ? » is the status question)."""
-    folded = fold(text).replace("'", " ")
+    folded = fold_words(text)
     if BENEFITS_NAMED.search(folded) and BENEFITS_KEPT.search(folded) and not DATA_NAMED.search(folded):
         return "benefits"
     if HEALTH_NAMED.search(folded):
@@ -202,7 +202,7 @@ CPF_TOPICS = {"france_vae_cpf", "funding", "funding_subcaps", "employer_cost", "
 
 
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
-    folded = fold(text).replace("'", " ")  # « s'adresse », « l'entreprise »: the patterns are written word by word
+    folded = fold_words(text)
     if topic_id == "personal_data" and BENEFITS_NAMED.search(folded) and not DATA_NAMED.search(folded):
         return None
     if EXTENSION_ASKED.search(folded) and EXPERIMENT_NAMED.search(folded) and not CONTRACT_NAMED.search(folded):
@@ -288,6 +288,6 @@ QUESTIONS_WITH_A_CHECK = [
 
 def topic_asked_with_a_check(intent: str, text: str) -> str | None:
     """The FAQ topic a message that starts a check also asks about, if any."""
-    folded = fold(text).replace("'", " ")
+    folded = fold_words(text)
     return next((topic_id for starting, topic_id, asked in QUESTIONS_WITH_A_CHECK
                  if starting == intent and asked.search(folded)), None)
