@@ -129,6 +129,7 @@ def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
         return forget_offer(tracker)
     text = tracker.latest_message.get("text")
     candidate = said(tracker, CANDIDATE_ENTITIES)
+    employer = said(tracker, EMPLOYER_ENTITIES)
     age = stated_age(tracker)
     # How a person enters ends « Je peux vous aider à repérer des porteurs près de chez vous »: the pre-screen does
     # that, so it is offered to anyone who is not an employer.
@@ -142,14 +143,14 @@ def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
     elif (topic_id in EMPLOYER_QUESTION_TOPICS and says_it_is_an_employer(text)
           and not tracker.get_slot("employer_kind")  # a check already done is not offered again
           and not {"age", "situation"} & set(candidate)  # a candidate's words
-          and said(tracker, EMPLOYER_ENTITIES).get("employer_kind") != "public"):  # the answer says why not
+          and employer.get("employer_kind") != "public"):  # the answer says why not
         offered = "offer_employer_check"
         question = "si votre structure peut recruter en VAE inversée"
         button = {"title": GUESS_LABELS["employer_check"],
-                  "payload": start_payload("employer_check", said(tracker, EMPLOYER_ENTITIES))}
+                  "payload": start_payload("employer_check", employer)}
     else:
         return forget_offer(tracker)
-    reused = " Je reprendrai ce que vous venez de m'indiquer." if candidate or said(tracker, EMPLOYER_ENTITIES) else ""
+    reused = " Je reprendrai ce que vous venez de m'indiquer." if candidate or employer else ""
     dispatcher.utter_message(text=f"Voulez-vous vérifier avec moi, en quelques questions, {question} ?{reused}",
                              buttons=[button, MENU_BUTTON])
     return [] if tracker.get_slot("awaiting") in PENDING_ANSWERS else [SlotSet("awaiting", offered)]
