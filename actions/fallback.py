@@ -114,6 +114,9 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        events = answer_beyond_the_sources(dispatcher, tracker)  # « il faut un titre de séjour ? »
+        if events is not None:
+            return events
         if describes_a_candidate(tracker):
             return await ActionOfferChecks().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_out_of_scope")

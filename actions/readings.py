@@ -131,6 +131,9 @@ WHERE_TO_ASK = {
                 "d'activité, votre CAF (ou la MSA).",
     "health": "Parlez-en à votre médecin et, si vous êtes salarié(e), à votre employeur ou à votre caisse "
               "d'assurance maladie.",
+    "residence": "Pour savoir si votre situation vous permet de travailler en France, renseignez-vous auprès de la "
+                 "préfecture (les démarches sont décrites sur service-public.fr) ; votre conseiller France Travail "
+                 "peut aussi vous orienter.",
 }
 BEYOND_SOURCES_KEY = "note:beyond_sources"  # its place among a turn's answers, beside topics and `term:` ids
 

@@ -153,6 +153,9 @@ DATA_NAMED = re.compile(r"\b(?:donnees|informations|infos|conversation|historiqu
 # and a wrong one could cost the person money: they get where to ask instead (readings.beyond_sources_message).
 BENEFITS_KEPT = re.compile(r"\b(?:gard\w*|conserv\w*|perd\w*|perte|cumul\w*|maintien|maintenue?s?|suspend\w*|"
                            r"supprim\w*|coupee?s?|s arret\w*|continu\w* (?:a|de) (?:toucher|percevoir))\b")
+# « il faut un titre de séjour ? » read as out of scope (0.32): the right to work in France is not in the sources.
+RESIDENCE_NAMED = re.compile(r"\b(?:titres? de sejour|cartes? de sejour|sans papiers|autorisation de travail|"
+                             r"demandeu\w* d asile|refugiee?s?|nationalite|etrangere?s?|visa)\b")
 HEALTH_NAMED = re.compile(r"\b(?:arret (?:maladie|de travail)|en maladie|conge (?:maladie|maternite|paternite|parental)|"
                           r"enceinte|grossesse|invalidite|accident du travail|mi temps therapeutique)\b")
 
@@ -185,13 +188,15 @@ def asks_who_sees_the_data(text: str) -> bool:
 
 
 def situation_beyond_the_sources(text: str) -> str | None:
-    """"benefits" or "health" when a message asks what the contract does to the person's benefits or how it fits
-    their health; None otherwise (« je suis au RSA, puis-je postuler ? » is the status question)."""
+    """"benefits", "health" or "residence" when a message asks what the contract does to the person's benefits, how
+    it fits their health or whether their residence status lets them work; None otherwise (« je suis au RSA, puis-je postuler ? » is the status question)."""
     folded = fold_words(text)
     if BENEFITS_NAMED.search(folded) and BENEFITS_KEPT.search(folded) and not DATA_NAMED.search(folded):
         return "benefits"
     if HEALTH_NAMED.search(folded):
         return "health"
+    if RESIDENCE_NAMED.search(folded):
+        return "residence"
     return None
 
 # « ça pioche dans mon compte formation ? » read as the status (0.28): the CPF named, by a topic that says nothing of
@@ -199,6 +204,52 @@ def situation_beyond_the_sources(text: str) -> str | None:
 CPF_NAMED = re.compile(r"\b(?:cpf|compte (?:personnel )?(?:de )?formation|moncompteformation)\b")
 CPF_TOPICS = {"france_vae_cpf", "funding", "funding_subcaps", "employer_cost", "vs_classic_vae", "window",
               "france_vae_platform"}
+
+
+# Probe of 2026-12-07 (evening), fresh phrasings read as a neighbouring topic:
+# « je débute complètement dans le secteur, c'est un problème ? » read as the sectors (0.78): a beginner asks
+# whether experience is needed.
+BEGINNER = re.compile(r"\b(?:je debute|debutante?s?|novices?|jamais (?:travaille|bosse|exerce)|(?:aucune|sans|pas d|"
+                      r"peu d) ?experience)\b")
+BEGINNER_MISREAD = {None, "sectors", "goal", "definition", "individual_apply"}
+# « c'est sur combien d'années ? » read as the evaluation (0.59): a length asked is the duration.
+DURATION_ASKED = re.compile(r"\b(?:sur|en|pendant) combien (?:d annees|d ans|de mois|de temps)\b|"
+                            r"\bdure\w* combien\b|\bcombien de temps (?:dure|ca dure)\b")
+DURATION_MISREAD = {None, "evaluation", "public_age", "cap", "definition", "goal", "contract_form"}
+# « qu'est-ce qu'il y a dans le parcours, concrètement ? » read as the definition (0.49): its content.
+CONTENT_ASKED = re.compile(r"\b(?:qu est[ -]ce qu il y a|qu y a[ -]t[ -]il|que contient|que comprend|contenu) (?:dans |du |de )?"
+                           r"(?:le |la |les |ce |cette )?(?:parcours|formation|programme)\b")
+# « que se passe-t-il si je n'obtiens pas la certification ? » read as the certifications (0.29): a failure.
+FAILURE_ASKED = re.compile(r"\bsi (?:je|j|on|il|elle|le candidat|la personne|le salarie)(?: ne| n)? (?:obtien\w*|reussi\w*|"
+                           r"valide\w*|decroche\w*|l a|l ai) pas\b|\bsi (?:je|j|on|il|elle) (?:rate\w*|echou\w*|"
+                           r"loupe\w*)\b|\ben cas d echec\b")
+FAILURE_MISREAD = {None, "certifications", "jury_validation", "parcours_steps", "definition"}
+# « est-ce que ça marche pour quelqu'un qui a déjà un contrat de travail ? » fell back (0.24 for the CDI topic):
+# someone already employed asks what the CDI topic answers (an avenant with a private employer).
+ALREADY_EMPLOYED = re.compile(r"\bdeja (?:un contrat de travail|en poste|salariee?s?|en cdi|employee?s?)\b")
+# « bonjour je voudrais des infos sur la vae inversée » read as personal data (« infos »): what the scheme is.
+INFO_ON_THE_SCHEME = re.compile(r"\b(?:infos?|informations?|renseignements?|details?) (?:sur|concernant|a propos de) "
+                                r"(?:la |le |l |ce |cette )?(?:vae inversee|dispositif|experimentation)\b")
+# « comment trouver un employeur qui propose ça ? » read as the employer's steps (0.75): a person looking for an
+# employer asks how to enter.
+FINDING_AN_EMPLOYER = re.compile(r"\b(?:trouver|chercher|cherche) (?:un |une |des )?(?:employeurs?|entreprises?|"
+                                 r"postes?|places?|offres?|structures?)\b")
+# « expliquez-moi simplement comment ça fonctionne » fell back (help, goal, definition at ~0.2): the scheme itself.
+EXPLAIN_ASKED = re.compile(r"\b(?:expliqu\w*|comment (?:ca|cela|c) (?:fonctionne|marche)|le principe|en quoi (?:ca )?"
+                           r"consiste)\b")
+# « je suis retraitée, je peux reprendre un diplôme comme ça ? » read as the certifications (0.71): there is no age
+# limit, which the public's answer says.
+RETIRED = re.compile(r"\b(?:retraitee?s?|a la retraite|en retraite|pre ?retraite)\b")
+# « qui m'aide à préparer mon dossier de VAE ? » fell back (« aide » read as the hiring aids): the VAE's
+# accompagnateur, France VAE's topic.
+HELP_WITH_THE_FILE = re.compile(r"\bqui (?:m |nous |l |les )?(?:aide\w*|accompagne\w*)\b.*\b(?:dossier|livret|vae|"
+                                r"validation|jury)\b")
+# « les fonctionnaires peuvent-ils recruter avec ça ? » read as the status (0.54): public employers hiring.
+PUBLIC_EMPLOYER_HIRING = re.compile(r"\b(?:fonctionnaires?|fonction publique|mairies?|collectivites?|hopital public|"
+                                    r"hopitaux publics|etablissements? publics?)\b.*\b(?:recrut\w*|embauch\w*)\b")
+# « on touche combien par mois ? » read as the funding (0.79): what one earns is the salary.
+EARNINGS_ASKED = re.compile(r"\b(?:touche\w*|gagne\w*|percoi\w*|percevr\w*) combien\b|"
+                            r"\bcombien (?:on|je|il|elle|vous) (?:touche|gagne|percoit)\w*\b")
 
 
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:
@@ -269,6 +320,31 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "window"
     if CPF_NAMED.search(folded) and topic_id not in CPF_TOPICS:
         return "france_vae_cpf"
+    if BEGINNER.search(folded) and topic_id in BEGINNER_MISREAD:
+        return "experience"
+    if DURATION_ASKED.search(folded) and topic_id in DURATION_MISREAD and "experience" not in folded:
+        return "duration"
+    if CONTENT_ASKED.search(folded) and topic_id in (None, "definition", "goal"):
+        return "training_content"
+    if FAILURE_ASKED.search(folded) and topic_id in FAILURE_MISREAD:
+        return "renewal_failure"
+    if ALREADY_EMPLOYED.search(folded) and topic_id in (None, "contract_form", "status"):
+        return "cdi_avenant"
+    if INFO_ON_THE_SCHEME.search(folded) and topic_id in (None, "personal_data"):
+        return "definition"
+    if FINDING_AN_EMPLOYER.search(folded) and topic_id in ("employer_steps", "employers_allowed") \
+            and not says_it_is_an_employer(text):
+        return "individual_apply"
+    if EXPLAIN_ASKED.search(folded) and topic_id is None:
+        return "definition"
+    if RETIRED.search(folded) and topic_id in (None, "certifications", "individual_apply", "status"):
+        return "public_age"
+    if HELP_WITH_THE_FILE.search(folded) and topic_id in (None, "hiring_aids"):
+        return "france_vae_platform"
+    if PUBLIC_EMPLOYER_HIRING.search(folded) and topic_id in (None, "status", "individual_apply"):
+        return "public_employers"
+    if EARNINGS_ASKED.search(folded) and topic_id in (None, "funding", "employer_cost", "cap"):
+        return "salary"
     return topic_id
 
 

@@ -90,7 +90,7 @@ def test_a_question_after_a_greeting_that_fell_back_as_a_whole_gets_its_answer(n
     assert greeting["text"] == "Bonjour !" and answer["text"].startswith("La « VAE inversée » est une expérimentation")
     # Without a courtesy first, the rest is not read alone: both close readings are answered.
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text="pouvez-vous m'expliquer ce qu'est ce dispositif ?!", intent="nlu_fallback",
-                           ranking=ranking)
+    # (« m'expliquer » would name the definition: actions/wording.py)
+    tracker = make_tracker(text="pouvez-vous me parler de ce dispositif ?!", intent="nlu_fallback", ranking=ranking)
     asyncio.run(ActionClarify().run(dispatcher, tracker, {}))
     assert len(dispatcher.messages) == 2 and "Cet assistant n'enregistre" in dispatcher.messages[0]["text"]

@@ -8,7 +8,7 @@ from action_testlib import make_tracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import ActionClarify, best_guesses, misses_in_a_row
+from actions.fallback import ActionClarify, ActionOutOfScope, best_guesses, misses_in_a_row
 from actions.faq import ActionAnswerFaq
 from actions.readings import topic_for_intent
 from knowledge import load_knowledge
@@ -200,6 +200,27 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("combien France VAE finance pour l'accompagnement ?", "faq_france_vae_cpf", "Depuis le 1er août 2025"),
     ("les travailleurs handicapés peuvent y accéder ?", "faq_temp_work", "aucune condition de statut"),
     ("une agence d'intérim peut-elle porter ce type de contrat ?", "faq_temp_work", "intérim"),
+    ("je débute complètement dans le secteur, c'est un problème ?", "faq_sectors", "Aucune expérience préalable"),
+    ("quelles certifications pour un débutant ?", "faq_certifications", "RNCP"),
+    ("c'est sur combien d'années ?", "faq_evaluation", "36 mois"),
+    ("combien d'années d'expérience faut-il ?", "faq_experience", "Aucune expérience préalable"),
+    ("qu'est-ce qu'il y a dans le parcours, concrètement ?", "faq_definition", "au moins 150 heures"),
+    ("que se passe-t-il si je n'obtiens pas la certification ?", "faq_certifications", "renouveler le contrat"),
+    ("quelles certifications si je rate le CAP ?", "faq_window", "28 février 2026"),  # not a misreading it knows
+    ("ça marche pour quelqu'un qui a déjà un contrat de travail ?", "nlu_fallback", "avenant"),
+    ("bonjour je voudrais des infos sur la vae inversée svp", "faq_personal_data", "expérimentation nationale"),
+    ("je voudrais des infos sur mes données", "faq_personal_data", "n'enregistre que ce qui est utile"),
+    ("comment trouver un employeur qui propose ça ?", "faq_employer_steps", "passer par un porteur de projet"),
+    ("nous sommes une entreprise, comment trouver des candidats ?", "faq_employer_steps", "Cerfa n° 12434"),
+    ("on touche combien par mois ?", "faq_funding", "SMIC"),
+    ("l'OPCO finance combien par mois ?", "faq_funding", "9 000 €"),
+    ("expliquez-moi simplement comment ça fonctionne", "nlu_fallback", "expérimentation nationale"),
+    ("je suis retraitée, je peux reprendre un diplôme comme ça ?", "faq_certifications", "sans limite d'âge"),
+    ("quels diplômes peut-on préparer ?", "faq_certifications", "RNCP"),
+    ("qui m'aide à préparer mon dossier de VAE ?", "nlu_fallback", "architecte accompagnateur de parcours"),
+    ("qui m'aide pour embaucher ?", "nlu_fallback", "pas sûr d'avoir compris"),
+    ("les fonctionnaires peuvent-ils recruter avec ça ?", "faq_status", "droit privé"),
+    ("je suis fonctionnaire, je peux postuler ?", "faq_status", "aucune condition de statut"),
 ])
 def test_questions_whose_wording_names_their_topic_get_it_whatever_the_nlu_read(text, intent, expected):
     action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
@@ -433,6 +454,8 @@ def test_keeping_benefits_read_as_personal_data_gets_no_data_protection_answer(t
     (ActionAnswerFaq(), "faq_sectors", "je suis en arrêt maladie, je peux commencer ?", "médecin"),
     (ActionClarify(), "nlu_fallback", "et si je tombe enceinte pendant le contrat ?", "médecin"),
     (ActionClarify(), "nlu_fallback", "mes allocations sont-elles maintenues ?", "France Travail"),
+    (ActionOutOfScope(), "out_of_scope", "il faut un titre de séjour ?", "préfecture"),
+    (ActionAnswerFaq(), "faq_status", "je suis sans papiers, c'est possible ?", "préfecture"),
 ])
 def test_own_benefits_or_health_get_where_to_ask_and_the_offer_of_the_check(action, intent, text, where):
     """The facts hold nothing on them, and a wrong answer could cost the person money: no topic's answer."""
