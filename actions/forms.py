@@ -425,6 +425,10 @@ WHY_EACH_QUESTION = {
 }
 
 
+NO_VERIFIED_DEFINITION = ("Je n'ai pas de définition vérifiée de ce mot à vous donner : le porteur de projet ou votre "
+                          "conseiller pourra vous l'expliquer. Je vous repose la question.")
+
+
 def answered_why_asked(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """Why the question a check has just asked is asked, when the message asks only that; False otherwise."""
     asked = tracker.get_slot("requested_slot")
@@ -453,6 +457,12 @@ class SharedQuestions:
             # definition, then the same question again (« CDD ? » alone may be an answer: no definition). The
             # question counts as answered with nothing, as a refused answer does; with no event, Rasa would reject
             # the form's turn and run the validation once more.
+            return [SlotSet(asked, None)]
+        if asked and tracker.slots_to_validate().get(asked) is not None \
+                and load_knowledge().asks_a_meaning(tracker.latest_message.get("text") or ""):
+            # « c'est quoi le RSA ? » at the situation question was taken as the answer « demandeur d'emploi »: a
+            # word whose meaning is asked answers nothing, even where the glossary cannot define it.
+            dispatcher.utter_message(text=NO_VERIFIED_DEFINITION)
             return [SlotSet(asked, None)]
         if asked and not is_digression(tracker) and answered_why_asked(dispatcher, tracker):
             return [SlotSet(asked, None)]  # the same question again (a digression was answered by its action)

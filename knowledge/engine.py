@@ -93,6 +93,8 @@ DEFINITION_QUESTIONS = (
 )
 # « CQP ? »: the term alone asks its meaning only with a question mark; « CDI » alone is a situation said.
 BARE_TERM_QUESTION = _BEFORE + _ARTICLE + "{term}"
+# Any term of up to four words, for a meaning asked of a word the glossary does not hold (« c'est quoi le RSA ? »).
+ANY_TERM = r"[a-z0-9]+(?: [a-z0-9]+){0,3}"
 
 @dataclass
 class KnowledgeBase:
@@ -135,6 +137,12 @@ class KnowledgeBase:
                 if any(re.fullmatch(pattern.format(term=re.escape(normalize(name))), asked) for pattern in patterns):
                     return term
         return None
+
+    @staticmethod
+    def asks_a_meaning(question: str) -> bool:
+        """Whether a message only asks what some term means, glossary or not ("c'est quoi le RSA ?")."""
+        asked = normalize(question)
+        return any(re.fullmatch(pattern.format(term=ANY_TERM), asked) for pattern in DEFINITION_QUESTIONS)
 
     # ------------------------------------------------------------ lookups
     def resolve_department(self, text: str) -> str | None:

@@ -454,6 +454,40 @@ def test_what_a_word_means_asked_at_a_question_gets_its_definition_and_answers_n
         assert messages == [] and situation == ["employee_cdd"]
 
 
+@pytest.mark.parametrize(("text", "intent", "answered"), [
+    ("c'est quoi le RSA ?", "faq_status", False),
+    ("ça veut dire quoi intérimaire ?", "faq_temp_work", False),
+    ("je suis au RSA", "inform", True),
+    ("RSA", "inform", True),
+])
+def test_a_meaning_asked_of_a_word_the_glossary_lacks_answers_nothing_either(text, intent, answered):
+    """« c'est quoi le RSA ? » at the situation question was taken as « demandeur d'emploi », and the check went on."""
+    slots = {"requested_slot": "situation", "age": 34, "situation": None}
+    result, messages = run_form(PRESCREEN, [{"event": "user", "text": text}], slots, text, intent=intent,
+                                entities=[entity("situation", "job_seeker")])
+    situation = [e["value"] for e in result if e["name"] == "situation"]
+    if answered:
+        assert messages == [] and situation == ["job_seeker"]
+    else:
+        assert situation == [None] and len(messages) == 1 and "pas de définition vérifiée" in messages[0]
+
+
+def test_what_an_avenant_is_asked_at_the_avenant_question_gets_its_definition_and_the_question_again():
+    slots = {"requested_slot": "cdi_amendment", "age": 25, "situation": "employee_cdi", "cdi_amendment": None}
+    text = "c'est quoi un avenant ?"
+    result, messages = run_form(PRESCREEN, [{"event": "user", "text": text}], slots, text, intent="faq_cdi_avenant")
+    assert len(messages) == 1 and messages[0].startswith("Un avenant est un document écrit")
+    assert [e["value"] for e in result if e["name"] == "cdi_amendment"] == [None]
+
+
+def test_a_question_on_the_scheme_during_a_check_is_left_to_its_answer():
+    # Nothing taken from it: the form rejects the turn and the FAQ's rule answers (tests/e2e covers the whole turn).
+    slots = {"requested_slot": "age", "age": None}
+    text = "c'est quoi la VAE inversée ?"
+    result, messages = run_form(PRESCREEN, [{"event": "user", "text": text}], slots, text, intent="faq_definition")
+    assert messages == [] and not [e for e in result if e["name"] == "age"]
+
+
 def opening(form, text, intent, entities):
     """A form that starts, as Rasa runs its validation: after action_reset_forms emptied every slot."""
     from actions.forms import FORM_SLOTS, FRESH_START_SLOTS

@@ -143,6 +143,8 @@ def test_yaml_syntax_error_names_file(tmp_path):
     ("CQP ?", "cqp"),
     ("ça veut dire quoi CDD ?", "cdd"),
     ("c'est quoi un contrat à durée indéterminée", "cdi"),
+    ("c'est quoi un avenant ?", "avenant"),
+    ("ça veut dire quoi avenant au CDI", "avenant"),
     ("CDI", None),  # a situation said, not a question
     ("le contrat c'est un CDD ou un CDI ?", None),
     # questions about the scheme that name a term are FAQ questions, not requests for a definition
@@ -154,6 +156,17 @@ def test_yaml_syntax_error_names_file(tmp_path):
 def test_a_definition_is_given_only_when_the_question_just_asks_what_a_term_means(kb, question, term):
     found = kb.term_asked(question)
     assert (found.id if found else None) == term
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("c'est quoi le RSA ?", True),
+    ("ça veut dire quoi intérimaire", True),
+    ("RSA ça veut dire quoi ?", True),
+    ("je suis au RSA", False),
+    ("combien dure le contrat ?", False),
+])
+def test_a_meaning_asked_is_read_whatever_the_term(kb, question, asks):
+    assert kb.asks_a_meaning(question) is asks
 
 
 def test_glossary_definitions_fill_their_figures_from_the_programme(kb):
