@@ -8,6 +8,7 @@ from typing import Any
 
 FAQ_PREFIX = "faq_"
 SALARY_TOPIC = "salary"
+HIRING_AIDS_TOPIC = "hiring_aids"
 
 # Conversation intents worth offering as a guess, with the label of their button.
 GUESS_LABELS = {
@@ -55,6 +56,13 @@ def salary_message(kb, age: int, on) -> dict[str, Any]:
     text = result.text + " La convention collective peut prévoir mieux."
     oldest_check = min(source.verified for source in result.sources)
     return {"text": with_sources(text, result.sources, oldest_check), "buttons": buttons}
+
+
+def hiring_aids_message(kb, age: int) -> dict[str, Any]:
+    """The hiring aids for a job seeker of `age`, with their sources and the aids topic's follow-ups."""
+    text, sources = kb.hiring_aids_at(age)
+    return {"text": with_sources(text, sources, min(source.verified for source in sources)),
+            "buttons": follow_up_buttons(kb, kb.faq_topics[HIRING_AIDS_TOPIC].follow_ups)}
 
 
 def answered_with_definition(dispatcher, kb, text: str | None, bare: bool = True) -> bool:

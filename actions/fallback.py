@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FAQ_PREFIX, GUESS_LABELS, answered_with_definition
 from actions.courtesy import answer_what_follows_a_courtesy
-from actions.forms import answered_why_asked, answered_with_salary_follow_up
+from actions.forms import answered_why_asked, answered_with_age_follow_up
 from actions.offers import ActionOfferChecks, describes_a_candidate
 from actions.parsing import says_it_is_an_employer
 from actions.readings import (
@@ -66,7 +66,7 @@ class ActionClarify(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         if answered_with_definition(dispatcher, load_knowledge(), tracker.latest_message.get("text")):
             return []
-        if answered_with_salary_follow_up(dispatcher, tracker):  # « et à 30 ? » right after the salary answer
+        if answered_with_age_follow_up(dispatcher, tracker):  # « et à 30 ? » right after the salary answer
             return []
         # « c'est pour qui et jusqu'à quand ? »: two questions the NLU could not read together.
         events = await answer_question_by_question(dispatcher, tracker)

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import answered_with_definition
 from actions.fallback import ActionClarify
-from actions.forms import answered_why_asked, answered_with_salary_follow_up
+from actions.forms import answered_why_asked, answered_with_age_follow_up
 from actions.offers import forget_offer, offer_check_after_answer
 from actions.readings import (
     answer_beyond_the_sources,
@@ -33,7 +33,7 @@ class ActionAnswerFaq(Action):
         if answered_why_asked(dispatcher, tracker):  # « pourquoi vous voulez mon numéro ? » during a check
             return []
         if (answered_with_definition(dispatcher, kb, tracker.latest_message.get("text"))
-                or answered_with_salary_follow_up(dispatcher, tracker)):  # « et à 27 ans ? » reads as public_age
+                or answered_with_age_follow_up(dispatcher, tracker)):  # « et à 27 ans ? » reads as public_age
             return forget_offer(tracker)
         events = await answer_question_by_question(dispatcher, tracker)
         if events is not None:

@@ -17,7 +17,14 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import FAQ_PREFIX, SALARY_TOPIC, answered_with_definition, salary_message
+from actions.answers import (
+    FAQ_PREFIX,
+    HIRING_AIDS_TOPIC,
+    SALARY_TOPIC,
+    answered_with_definition,
+    hiring_aids_message,
+    salary_message,
+)
 from actions.parsing import (
     asks_something,
     fold,
@@ -228,43 +235,52 @@ def age_for_salary(tracker: Tracker) -> int | None:
     return said if said is not None else plausible_age(tracker.get_slot("age"))
 
 
-def salary_asked_just_before(tracker: Tracker) -> bool:
-    """Whether the previous message asked the salary, whose answer invites the person to give an age, or gave
-    another age right after it ("quel salaire ?", "et à 23 ans ?", then "et à 30 ans ?")."""
+# Answers that depend on an age, so that « et à 27 ans ? » right after them asks the same at that age.
+AGE_DEPENDENT_TOPICS = (SALARY_TOPIC, HIRING_AIDS_TOPIC)
+
+
+def age_topic_asked_just_before(tracker: Tracker) -> str | None:
+    """The salary or hiring aids topic when the previous message asked it, or gave another age right after it
+    ("quel salaire ?", "et à 23 ans ?", then "et à 30 ans ?"); None otherwise."""
     for position in reversed(user_positions(tracker)[:-1]):
         message = tracker.events[position]
-        if ((message.get("parse_data") or {}).get("intent") or {}).get("name") == FAQ_PREFIX + SALARY_TOPIC:
-            return True
+        intent = ((message.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+        if intent.startswith(FAQ_PREFIX) and intent[len(FAQ_PREFIX):] in AGE_DEPENDENT_TOPICS:
+            return intent[len(FAQ_PREFIX):]
         if not is_a_bare_age_follow_up(message.get("text") or ""):
-            return False
-    return False
+            return None
+    return None
 
 
-def salary_follow_up_age(tracker: Tracker, any_wording: bool = False) -> int | None:
-    """The age of a bare follow-up to the salary answer ("et à 27 ans ?"), whatever topic the NLU read in it
-    (often who may sign, because of the age): the person asks the amount at that age. With `any_wording`, an age
-    said in a longer message counts too ("j'ai 23 ans, au RSA", read as an answer about oneself)."""
+def age_follow_up(tracker: Tracker, any_wording: bool = False) -> tuple[str, int] | None:
+    """The topic and age of a bare follow-up to the salary or hiring aids answer ("et à 27 ans ?"), whatever
+    topic the NLU read in it (often who may sign, because of the age): the person asks the same at that age. With
+    `any_wording`, an age said in a longer message after the salary counts too ("j'ai 23 ans, au RSA", read as an
+    answer about oneself)."""
     text = tracker.latest_message.get("text") or ""
     bare = is_a_bare_age_follow_up(text)
-    if not (bare or any_wording) or not salary_asked_just_before(tracker):
+    topic_id = age_topic_asked_just_before(tracker) if bare or any_wording else None
+    if topic_id is None or not bare and topic_id != SALARY_TOPIC:
         return None
     said = stated_age(tracker)
     if said is not None or not bare:
-        return said
+        return None if said is None else (topic_id, said)
     # « et à 30 ? » carries no age entity: its number is the age, unless too small to be one (« 2 » is more likely
     # the second button).
     number = plausible_age(text)
-    return number if number is not None and (number >= 14 or says_it_is_an_age(text)) else None
+    return (topic_id, number) if number is not None and (number >= 14 or says_it_is_an_age(text)) else None
 
 
-def answered_with_salary_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   any_wording: bool = False) -> bool:
-    """Give the amount for the age of a follow-up to the salary answer (`salary_follow_up_age`); False when the
-    message is not one."""
-    age = salary_follow_up_age(tracker, any_wording)
-    if age is None:
+def answered_with_age_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, any_wording: bool = False) -> bool:
+    """Give the salary or the hiring aids at the age of a follow-up to their answer (`age_follow_up`); False when
+    the message is not one."""
+    follow_up = age_follow_up(tracker, any_wording)
+    if follow_up is None:
         return False
-    dispatcher.utter_message(**salary_message(load_knowledge(), age, on=clock.today()))
+    topic_id, age = follow_up
+    kb = load_knowledge()
+    dispatcher.utter_message(**(salary_message(kb, age, on=clock.today()) if topic_id == SALARY_TOPIC
+                                else hiring_aids_message(kb, age)))
     return True
 
 
@@ -355,7 +371,7 @@ def corrects_age(tracker: Tracker) -> bool:
     if tracker.get_slot("requested_slot") == "age" or not said or current is None \
             or not says_it_is_an_age(tracker.latest_message.get("text") or ""):
         return False
-    if salary_follow_up_age(tracker) is not None:
+    if age_follow_up(tracker) is not None:
         return False  # « et à 22 ans ? » after the salary answer asks the pay at another age, not a correction
     age = int(said) if said.isdigit() else parse_age(said)
     return age is not None and age != current
@@ -365,8 +381,8 @@ def is_digression(tracker: Tracker) -> bool:
     intent = latest_intent(tracker)
     if unsure_leaving(tracker):
         return False
-    if salary_follow_up_age(tracker) is not None:
-        return True  # the pay at another age, whatever the NLU read in « et à 22 ans ? »
+    if age_follow_up(tracker) is not None:
+        return True  # the pay (or the aids) at another age, whatever the NLU read in « et à 22 ans ? »
     if intent.startswith(FAQ_PREFIX) and not re.search(r"[a-z]", fold(tracker.latest_message.get("text") or "")):
         return False  # no word, no question: « 3 » read as the duration question is a (wrong) answer
     if intent in UNSURE_MEANS_AN_ANSWER and intent_confidence(tracker) < SURE_ENOUGH_TO_LEAVE:
@@ -716,7 +732,7 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         if previous is not None and previous != age and tracker.get_slot("requested_slot") != "age":
             dispatcher.utter_message(text=f"C'est noté, je retiens votre dernière réponse : {age} ans "
                                           f"(au lieu de {previous} ans).")
-        if salary_asked_just_before(tracker):  # its answer offered to compute the amount for an age
+        if age_topic_asked_just_before(tracker) == SALARY_TOPIC:  # its answer offered to compute the amount
             dispatcher.utter_message(**salary_message(load_knowledge(), age, on=clock.today()))
         return {"age": age}
 

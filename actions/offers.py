@@ -13,7 +13,7 @@ from actions.answers import GUESS_LABELS, answered_with_definition
 from actions.forms import (
     FRESH_START_SLOTS,
     OFFERS,
-    answered_with_salary_follow_up,
+    answered_with_age_follow_up,
     readable_value,
     stated_age,
 )
@@ -54,7 +54,7 @@ class ActionOfferChecks(Action):
             return []
         # "Indiquez un âge et je calcule le montant" — « j'ai 23 ans, au RSA », « et à 30 ? »: the amount, not the
         # offer of a check.
-        if answered_with_salary_follow_up(dispatcher, tracker, any_wording=True):
+        if answered_with_age_follow_up(dispatcher, tracker, any_wording=True):
             return []
         age = stated_age(tracker)
         candidate = said(tracker, CANDIDATE_ENTITIES)

@@ -181,7 +181,9 @@ def says_it_is_an_age(text: str) -> bool:
 # "même question pour quelqu'un de 30 ans"): with nothing else, the person asks the amount at that age.
 AGE_FOLLOW_UP_WORDS = {"et", "a", "pour", "si", "j", "ai", "avec", "quelqu", "un", "une", "de", "d", "personne",
                        "jeune", "candidat", "candidate", "salarie", "salariee", "moi", "alors", "meme", "question",
-                       "le", "la", "salaire", "combien", "ans", "an", "age", "agee", "puis", "sinon"}
+                       "le", "la", "salaire", "combien", "ans", "an", "age", "agee", "puis", "sinon",
+                       # after the hiring aids: « et pour un demandeur d'emploi de 30 ans ? »
+                       "demandeur", "demandeuse", "emploi", "chomeur", "chomeuse", "chomage", "au"}
 
 
 def is_a_bare_age_follow_up(text: str) -> bool:

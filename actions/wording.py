@@ -248,8 +248,11 @@ HELP_WITH_THE_FILE = re.compile(r"\bqui (?:m |nous |l |les )?(?:aide\w*|accompag
 PUBLIC_EMPLOYER_HIRING = re.compile(r"\b(?:fonctionnaires?|fonction publique|mairies?|collectivites?|hopital public|"
                                     r"hopitaux publics|etablissements? publics?)\b.*\b(?:recrut\w*|embauch\w*)\b")
 # « on touche combien par mois ? » read as the funding (0.79): what one earns is the salary.
+# « et combien je dois le payer ? » (an employer, after the aids) fell back between the funding and the salary.
 EARNINGS_ASKED = re.compile(r"\b(?:touche\w*|gagne\w*|percoi\w*|percevr\w*) combien\b|"
-                            r"\bcombien (?:on|je|il|elle|vous) (?:touche|gagne|percoit)\w*\b")
+                            r"\bcombien (?:on|je|il|elle|vous) (?:touche|gagne|percoit)\w*\b|"
+                            r"\bcombien (?:je |on |nous )?(?:dois|doit|devons|devrai|devra|vais|va|faut il) (?:le|la|les) "
+                            r"payer\b|\bcombien (?:le|la|les) payer\b")
 
 
 def topic_for_wording(topic_id: str | None, text: str) -> str | None:

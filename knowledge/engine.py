@@ -443,6 +443,32 @@ class KnowledgeBase:
                             smic_effective=smic.effective, monthly_minimum_eur=monthly, note=bracket.note,
                             text=text, sources=[self.salary_source, smic.source], as_of=on)
 
+    def hiring_aids_at(self, age: int) -> tuple[str, list[Source]]:
+        """The hiring aids of programme.yml for a job seeker of `age` hired in a contrat de professionnalisation,
+        with their sources ("et pour quelqu'un de 22 ans ?" after the aids' answer)."""
+        p = self.programme
+        aid, state_aid = p.hiring_aid_france_travail_eur, p.hiring_aid_state_45_eur
+        aid_age, state_age = p.hiring_aid_france_travail_min_age, p.hiring_aid_state_min_age
+        facts = ["hiring_aid_france_travail_eur", "hiring_aid_state_45_eur"]
+        if age >= state_age:
+            text = (f"Pour l'embauche d'un demandeur d'emploi de {age} ans : jusqu'à {french_number(aid)} € de France "
+                    f"Travail (dès {aid_age} ans) et {french_number(state_aid)} € de l'État (dès {state_age} ans), "
+                    f"cumulables, soit jusqu'à {french_number(aid + state_aid)} €.")
+        elif age >= aid_age:
+            text = (f"Pour l'embauche d'un demandeur d'emploi de {age} ans : jusqu'à {french_number(aid)} € de France "
+                    f"Travail (dès {aid_age} ans). L'aide de l'État de {french_number(state_aid)} € est réservée aux "
+                    f"demandeurs d'emploi de {state_age} ans et plus.")
+        else:
+            text = (f"À {age} ans, aucune des aides que je connais ne s'applique : celle de France Travail vise les "
+                    f"demandeurs d'emploi de {aid_age} ans et plus, celle de l'État ceux de {state_age} ans et plus.")
+            if age < 30:
+                facts.append("exceptional_aid_end")
+                text += (" L'aide exceptionnelle de 6 000 € aux moins de 30 ans n'existe plus pour les contrats "
+                         f"conclus depuis le {french_date(p.exceptional_aid_end)}.")
+        text += " Vérifiez les conditions auprès de France Travail."
+        by_url = {p.facts[key].source.url: p.facts[key].source for key in reversed(facts)}  # one line per page
+        return text, list(reversed(by_url.values()))
+
     # ----------------------------------------------------------- validation
     def validate_profile(self, profile: Mapping[str, Any]) -> dict[str, Any]:
         """Type/enum checks; returns a cleaned dict (None values dropped, dates parsed, department code)."""

@@ -75,6 +75,8 @@ class Programme:
     opco_decision_days: int
     hiring_aid_france_travail_eur: int
     hiring_aid_state_45_eur: int
+    hiring_aid_france_travail_min_age: int
+    hiring_aid_state_min_age: int
     exceptional_aid_end: date
     facts: dict[str, Fact] = field(default_factory=dict, compare=False, repr=False)
 

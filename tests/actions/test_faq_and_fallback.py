@@ -214,6 +214,8 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("nous sommes une entreprise, comment trouver des candidats ?", "faq_employer_steps", "Cerfa n° 12434"),
     ("on touche combien par mois ?", "faq_funding", "SMIC"),
     ("l'OPCO finance combien par mois ?", "faq_funding", "9 000 €"),
+    ("et combien je dois le payer ?", "nlu_fallback", "SMIC"),
+    ("combien je dois payer pour la formation ?", "faq_funding", "9 000 €"),
     ("expliquez-moi simplement comment ça fonctionne", "nlu_fallback", "expérimentation nationale"),
     ("je suis retraitée, je peux reprendre un diplôme comme ça ?", "faq_certifications", "sans limite d'âge"),
     ("quels diplômes peut-on préparer ?", "faq_certifications", "RNCP"),

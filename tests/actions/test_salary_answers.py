@@ -156,3 +156,34 @@ def test_a_bare_number_after_the_salary_answer_that_the_nlu_did_not_understand_g
     # Nor read as an answer about oneself (inform): the amount, not the offer of a check.
     message, _ = reply(ActionOfferChecks(), text="et à 30 ?", intent="inform", events=events)
     assert "À 30 ans" in message["text"]
+
+
+def after_the_hiring_aids_answer():
+    return [{"event": "user", "text": "quelles aides pour l'employeur ?",
+             "parse_data": {"intent": {"name": "faq_hiring_aids"}}},
+            {"event": "action", "name": "action_answer_faq"}]
+
+
+@pytest.mark.parametrize("text, intent, age, expected, absent", [
+    ("et pour un jeune de 22 ans ?", "faq_salary", "22", "aucune des aides que je connais", "SMIC"),
+    ("et à 30 ans ?", "faq_public_age", "30", "jusqu'à 2 000 € de France Travail", "sans limite d'âge"),
+    ("et pour un demandeur d'emploi de 50 ans ?", "faq_hiring_aids", "50", "soit jusqu'à 4 000 €", "SMIC"),
+])
+def test_an_age_after_the_hiring_aids_answer_gets_the_aids_at_that_age(text, intent, age, expected, absent):
+    """« et pour un jeune de 22 ans ? » after the aids got the pay at 22 (read as the salary), « et à 30 ans ? » who
+    may sign."""
+    events = after_the_hiring_aids_answer() + [{"event": "user", "text": text}]
+    message, _ = reply(ActionAnswerFaq(), text=text, intent=intent, entities=[entity("age", age)], events=events)
+    assert expected in message["text"] and absent not in message["text"]
+    assert "Source : France Travail" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/faq_aid_6000_ended", "/faq_employer_cost"]
+
+
+def test_an_age_said_about_oneself_after_the_aids_answer_is_no_follow_up():
+    # Only a bare age follows the aids: « j'ai 23 ans » is a candidate speaking (the offer of a check).
+    text = "j'ai 23 ans, je cherche un emploi"
+    events = after_the_hiring_aids_answer() + [{"event": "user", "text": text}]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionOfferChecks().run(dispatcher, make_tracker(text=text, intent="inform",
+                                                                 entities=[entity("age", "23")], events=events), {}))
+    assert all("aides que je connais" not in (m.get("text") or "") for m in dispatcher.messages)

@@ -109,3 +109,25 @@ def test_a_certifier_named_in_a_title_does_not_match(kb, text):
     # At the job question, « Marseille » (the place) was offered « Expert technique en ingénierie numérique (GIP
     # FCIP académie d'Aix-Marseille) ». The acronym in brackets still matches: "deas" above.
     assert kb.find_certifications(text) == []
+
+
+@pytest.mark.parametrize("age, aids, six_thousand_mentioned", [
+    (50, "jusqu'à 2 000 € de France Travail (dès 26 ans) et 2 000 € de l'État (dès 45 ans), cumulables, soit jusqu'à "
+         "4 000 €", False),
+    (45, "soit jusqu'à 4 000 €", False),
+    (44, "L'aide de l'État de 2 000 € est réservée aux demandeurs d'emploi de 45 ans et plus", False),
+    (26, "jusqu'à 2 000 € de France Travail (dès 26 ans)", False),
+    (25, "aucune des aides que je connais ne s'applique", True),
+])
+def test_hiring_aids_at_an_age_follow_the_thresholds_of_the_data(kb, age, aids, six_thousand_mentioned):
+    text, sources = kb.hiring_aids_at(age)
+    assert aids in text and ("6 000 €" in text) is six_thousand_mentioned
+    assert len({source.url for source in sources}) == len(sources) >= 1
+
+
+def test_hiring_aid_thresholds_are_read_from_the_programme(kb):
+    from dataclasses import replace
+
+    younger = replace(kb, programme=replace(kb.programme, hiring_aid_state_min_age=40))
+    assert "soit jusqu'à 4 000 €" in younger.hiring_aids_at(42)[0]
+    assert "soit jusqu'à" not in kb.hiring_aids_at(42)[0]
