@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import Restarted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import FAQ_PREFIX, GUESS_LABELS, answered_with_definition
@@ -15,8 +16,10 @@ from actions.readings import (
     answer_by_wording,
     answer_close_readings,
     answer_question_by_question,
+    topic_message,
 )
 from actions.safety import MENU_BUTTON, apologise_on_error
+from actions.wording import asks_to_redo_the_contract
 from knowledge import load_knowledge
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -24,6 +27,7 @@ FALLBACK_INTENT = "nlu_fallback"
 # deletion is never a guess (the menu has it).
 MIN_GUESS_CONFIDENCE = 0.1
 NEVER_GUESSED = {"help", "delete_my_data"}
+RENEWAL_TOPIC = "renewal_failure"
 
 
 def best_guesses(intent_ranking: list[dict], topic_titles: dict[str, str], limit: int = 2) -> list[dict]:
@@ -121,6 +125,23 @@ class ActionOutOfScope(Action):
             return await ActionOfferChecks().run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
+
+
+@apologise_on_error
+class ActionStartOver(Action):
+    """« recommencer » outside a check: the conversation starts again from nothing, as Rasa's action_restart does.
+    « on peut le refaire ? » right after the failure's answer (read as starting over, 0.70) asks whether the
+    contract can be done again: the renewal's answer, and nothing is wiped."""
+
+    def name(self) -> str:
+        return "action_start_over"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        if asks_to_redo_the_contract(tracker.latest_message.get("text") or ""):
+            dispatcher.utter_message(**topic_message(load_knowledge(), tracker, RENEWAL_TOPIC))
+            return []
+        dispatcher.utter_message(response="utter_restart")
+        return [Restarted()]
 
 
 @apologise_on_error

@@ -175,6 +175,20 @@ JOB_WORDS = re.compile(r"\b(?:devenir|metiers?|secteurs?|domaines?|filieres?|tra
 WHOLE_SCHEME_TOPICS = {None, "goal", "status", "definition", "experience", "individual_apply"}
 
 
+# « on peut le refaire ? » after the failure's answer read as starting over (0.70), « je peux le repasser ? » as the
+# sectors (0.50): doing the contract or the exam again is the renewal's question.
+REDO_SOMETHING = re.compile(r"\b(?:le|la|les) (?:refaire|recommencer|repasser|renouveler|retenter)\b|"
+                            r"\b(?:refaire|recommencer|repasser|renouveler|retenter) (?:le|la|l|les|mon|ma|son|sa|un|une) "
+                            r"(?:contrats?|examens?|jury|diplomes?|formation|parcours|validation|vae|epreuves?|"
+                            r"certifications?)\b")
+
+
+def asks_to_redo_the_contract(text: str) -> bool:
+    """Whether a question asks to do the contract or its exam again (« on peut le refaire ? »), not to start the
+    conversation over (« je veux recommencer »)."""
+    return "?" in text and bool(REDO_SOMETHING.search(fold_words(text)))
+
+
 def asks_whether_covered(topic_id: str | None, text: str, names_a_job: bool) -> bool:
     """Whether a message read as a question on the whole scheme (or not read) asks if a sector or job is covered;
     `names_a_job`: the NLU found a sector or a job in it."""
@@ -234,6 +248,10 @@ INFO_ON_THE_SCHEME = re.compile(r"\b(?:infos?|informations?|renseignements?|deta
 # employer asks how to enter.
 FINDING_AN_EMPLOYER = re.compile(r"\b(?:trouver|chercher|cherche) (?:un |une |des )?(?:employeurs?|entreprises?|"
                                  r"postes?|places?|offres?|structures?)\b")
+# « est-ce que je peux encore m'inscrire cette année ? » read as the status (0.70): whether it is still possible now
+# is the window's question.
+STILL_OPEN_NOW = re.compile(r"\bencore\b.*\b(?:cette annee|en 202\d|aujourd hui|maintenant|actuellement|a ce jour)\b|"
+                            r"\b(?:encore|toujours) (?:possible|ouvert|ouverte|temps|d actualite)\b")
 # « expliquez-moi simplement comment ça fonctionne » fell back (help, goal, definition at ~0.2): the scheme itself.
 EXPLAIN_ASKED = re.compile(r"\b(?:expliqu\w*|comment (?:ca|cela|c) (?:fonctionne|marche)|le principe|en quoi (?:ca )?"
                            r"consiste)\b")
@@ -338,6 +356,10 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     if FINDING_AN_EMPLOYER.search(folded) and topic_id in ("employer_steps", "employers_allowed") \
             and not says_it_is_an_employer(text):
         return "individual_apply"
+    if REDO_SOMETHING.search(folded) and topic_id in (None, "sectors", "certifications", "opco_filing", "duration"):
+        return "renewal_failure"
+    if STILL_OPEN_NOW.search(folded) and topic_id in (None, "status", "individual_apply", "public_age"):
+        return "window"
     if EXPLAIN_ASKED.search(folded) and topic_id is None:
         return "definition"
     if RETIRED.search(folded) and topic_id in (None, "certifications", "individual_apply", "status"):

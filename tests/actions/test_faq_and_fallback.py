@@ -8,7 +8,7 @@ from action_testlib import make_tracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.fallback import ActionClarify, ActionOutOfScope, best_guesses, misses_in_a_row
+from actions.fallback import ActionClarify, ActionOutOfScope, ActionStartOver, best_guesses, misses_in_a_row
 from actions.faq import ActionAnswerFaq
 from actions.readings import topic_for_intent
 from knowledge import load_knowledge
@@ -215,6 +215,10 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("on touche combien par mois ?", "faq_funding", "SMIC"),
     ("l'OPCO finance combien par mois ?", "faq_funding", "9 000 €"),
     ("et combien je dois le payer ?", "nlu_fallback", "SMIC"),
+    ("je peux le repasser ?", "faq_sectors", "renouveler le contrat"),
+    ("est-ce que je peux encore m'inscrire cette année ?", "faq_status", "28 février 2026"),
+    ("je peux encore postuler à 55 ans ?", "faq_status", "aucune condition de statut"),
+    ("on peut recommencer le contrat ?", "nlu_fallback", "renouveler le contrat"),
     ("combien je dois payer pour la formation ?", "faq_funding", "9 000 €"),
     ("expliquez-moi simplement comment ça fonctionne", "nlu_fallback", "expérimentation nationale"),
     ("je suis retraitée, je peux reprendre un diplôme comme ça ?", "faq_certifications", "sans limite d'âge"),
@@ -489,3 +493,22 @@ def test_during_a_check_the_question_on_benefits_gets_where_to_ask_without_a_sec
     assert "CAF" in message["text"] and "Voulez-vous vérifier" not in message["text"]
     assert "/start_prescreen" not in [b["payload"] for b in message["buttons"]]
     assert events == []
+
+
+@pytest.mark.parametrize(("text", "restarts"), [
+    ("recommencer", True),
+    ("je veux tout recommencer", True),
+    ("on peut recommencer ?", True),  # the conversation: nothing else named
+    ("on peut le refaire ?", False),
+    ("est-ce qu'on peut repasser le jury ?", False),
+    ("je veux le refaire", True),  # no question: a wish to start over
+])
+def test_starting_over_restarts_unless_the_question_asks_to_do_the_contract_again(text, restarts):
+    """« on peut le refaire ? » after the failure's answer (read as starting over, 0.70) wiped the conversation."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionStartOver().run(dispatcher, make_tracker(text, intent="start_over"), {}))
+    [message] = dispatcher.messages
+    if restarts:
+        assert message["response"] == "utter_restart" and [e["event"] for e in events] == ["restart"]
+    else:
+        assert "renouveler le contrat" in message["text"] and events == []

@@ -376,6 +376,15 @@ def test_start_over_outside_a_check_says_so_and_offers_the_menu(live_stack):
     assert "36 mois" in talk(live_stack, sender, "/faq_duration")
 
 
+def test_asking_to_do_the_contract_again_gets_the_renewal_not_a_restart(live_stack):
+    # « on peut le refaire ? » read as starting over (0.70) wiped the conversation; whatever the NLU reads now, the
+    # answer is the renewal's, and the conversation goes on.
+    sender = f"tg:{uuid.uuid4().int % 10**9}"
+    assert "renouveler" in talk(live_stack, sender, "/faq_renewal_failure")
+    text = talk(live_stack, sender, "on peut le refaire ?")
+    assert "renouveler le contrat" in text and "nous repartons de zéro" not in text
+
+
 def test_stop_leaves_the_form(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     talk(live_stack, sender, "/start_prescreen", "34")
