@@ -4,6 +4,7 @@ the right check, and the check then does not ask again what the person has just 
 from __future__ import annotations
 
 import json
+import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -17,8 +18,16 @@ from actions.forms import (
     readable_value,
     stated_age,
 )
-from actions.parsing import hires_in, names_this_age, says_it_is_an_employer, speaks_of_oneself
+from actions.parsing import (
+    asks_something,
+    fold_words,
+    hires_in,
+    names_this_age,
+    says_it_is_an_employer,
+    speaks_of_oneself,
+)
 from actions.safety import MENU_BUTTON, apologise_on_error
+from actions.wording import a_sponsor_speaks
 from knowledge import load_knowledge
 
 # The entities each check can reuse (actions/forms.py reads them back when the check starts).
@@ -123,11 +132,28 @@ EMPLOYER_QUESTION_TOPICS = {"employers_allowed", "public_employers", "employer_s
                             "opco_filing"}
 
 
+# « je suis aide à domicile depuis 5 ans sans diplôme, je voudrais le DEAES » got the certifications' answer and no
+# way on: a person who says which certification they wish for is offered the pre-screen, which reuses it.
+WISH = re.compile(r"\b(?:je voudrais|j aimerais|je souhaite|je souhaiterais|je veux|mon projet est|mon objectif est)\b")
+
+
+def wishes_for_a_certification(tracker: Tracker, candidate: dict) -> bool:
+    text = tracker.latest_message.get("text") or ""
+    return "certification" in candidate and WISH.search(fold_words(text)) is not None and not asks_something(text) \
+        and not says_it_is_an_employer(text)
+
+
 def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic_id: str) -> list[dict]:
     """After a FAQ answer, the offer of the check that fits what the person said of themselves, if anything."""
     if tracker.active_loop_name:
         return forget_offer(tracker)
     text = tracker.latest_message.get("text")
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if topic_id == "sponsor_apply" and intent != "sponsor_info" and a_sponsor_speaks(text or ""):
+        # How sponsors receive leads here, as the rule for sponsor_info says it (« je suis chargée de mission
+        # dans un OPCO » is read as another intent).
+        dispatcher.utter_message(response="utter_sponsor_bot")
+        return forget_offer(tracker)
     candidate = said(tracker, CANDIDATE_ENTITIES)
     employer = said(tracker, EMPLOYER_ENTITIES)
     age = stated_age(tracker)
@@ -135,7 +161,7 @@ def offer_check_after_answer(dispatcher: CollectingDispatcher, tracker: Tracker,
     # that, so it is offered to anyone who is not an employer.
     asks_how_to_enter = topic_id == "individual_apply" and not says_it_is_an_employer(text)
     if ((topic_id in PERSONAL_TOPICS and {"age", "situation"} & set(candidate) and speaks_of_oneself(text)
-         or asks_how_to_enter)
+         or asks_how_to_enter or wishes_for_a_certification(tracker, candidate))
             and (age is None or load_knowledge().age_check(age).status != "fail")):  # else the answer says why not
         offered = "offer_prescreen"
         question = "si un parcours vous est accessible"

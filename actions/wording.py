@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from actions.parsing import fold_words, says_it_is_an_employer
+from actions.parsing import asks_something, fold_words, says_it_is_an_employer
 
 # « quelle différence avec un contrat pro classique ? » reads as the VAE classique's topic (the word « classique »):
 # a comparison with the ordinary contract, naming no other VAE, gets the contract's topic, which names the
@@ -91,6 +91,16 @@ SALARY_PAID_BY = re.compile(r"\ba (?:notre|votre|leur|sa|la) charge\b|\bqui (?:p
 # a sponsor asking how to apply.
 SPONSOR_SPEAKING = re.compile(r"\b(?:nous sommes|on est|je represente|je travaille (?:dans|pour))\b.*"
                               r"\b(?:organismes? de formation|centres? de formation|geiq|opco|branches?)\b")
+# « bonjour, je suis chargée de mission dans un OPCO » read as how a person enters (« vous ne pouvez pas déposer
+# vous-même de dossier », then the pre-screen's offer): someone who works for a sponsor, saying nothing else, gets
+# how sponsors take part. Working in a GEIQ may also mean being one of its employees, a candidate: a role is needed.
+SPONSOR_STAFF = re.compile(r"\bje (?:suis|travaille)\b.*\b(?:dans|a|chez|pour|de) (?:un|une|l|la|le|notre) ?opco\b|"
+                           r"\bje suis (?:charge\w* de mission|conseill\w*|responsable|direct\w*|coordinat\w*|"
+                           r"chef de projet|referente?)\b.*\b(?:geiq|branche|organisme de formation|"
+                           r"centre de formation|cfa)\b")
+# « qui valide les projets ? » read as who may carry one (0.6): the DGEFP's selection is the application's answer.
+PROJECTS_SELECTED = re.compile(r"\bqui (?:valide|selectionne|retient|choisit|approuve|instruit|examine) (?:les|le|nos|notre|"
+                               r"un) (?:projets?|dossiers?|candidatures?)\b")
 # « je représente un opco, ça nous intéresse » read as the OPCO's filing (0.27): interest is a wish to apply.
 # « nous sommes un organisme de formation et voulons porter un projet » read as who may carry one (0.81).
 APPLYING = re.compile(r"\b(?:candidat\w*|postuler|deposer|repondre a l appel|nous inscrire|participer|interess\w*|"
@@ -161,7 +171,10 @@ HEALTH_NAMED = re.compile(r"\b(?:arret (?:maladie|de travail)|en maladie|conge (
 
 # « qui a accès à mes infos ? » reads as the wish to see one's data (0.6): who sees them is the personal-data topic.
 WHO_SEES = re.compile(r"\bqui (?:a|aura|ont|auront|peut avoir|peuvent avoir) acces\b|\bqui (?:voit|verra|peut voir|"
-                      r"peuvent voir|lit|lira|recoit|recevra|consulte)\b|\b(?:transmise?s?|partagee?s?|"
+                      r"peuvent voir|lit|lira|recoit|recevra|consulte)\b|"
+                      # « qu'allez-vous faire de mon mail ? » read as the wish to see one's data: their use.
+                      r"\bfaire (?:de|avec) (?:mes|mon|ma) (?:donnees|infos|informations|mail|e ?mail|numero|"
+                      r"telephone|coordonnees|adresse)\b|\b(?:transmise?s?|partagee?s?|"
                       r"communiquee?s?|envoyee?s?|donnee?s?) a qui\b|\ba qui (?:sont|seront) (?:transmis|partag|"
                       r"communiqu|envoy|donn)\w*")
 
@@ -195,6 +208,12 @@ def asks_whether_covered(topic_id: str | None, text: str, names_a_job: bool) -> 
     folded = fold_words(text)
     return topic_id in WHOLE_SCHEME_TOPICS and bool(COVERED_ASKED.search(folded)) \
         and (names_a_job or bool(JOB_WORDS.search(folded)))
+
+
+def a_sponsor_speaks(text: str) -> bool:
+    """« je suis chargée de mission dans un OPCO », « nous sommes un GEIQ et voulons porter un projet »."""
+    folded = fold_words(text)
+    return bool(SPONSOR_STAFF.search(folded) or SPONSOR_SPEAKING.search(folded))
 
 
 def asks_who_sees_the_data(text: str) -> bool:
@@ -287,7 +306,10 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
     if PROJECT_SUBMITTED.search(folded) and topic_id != "employer_steps" \
             or SPONSOR_SPEAKING.search(folded) and APPLYING.search(folded):
         return "sponsor_apply"
-    if CALL_DOCUMENTS.search(folded):
+    if CALL_DOCUMENTS.search(folded) or PROJECTS_SELECTED.search(folded):
+        return "sponsor_apply"
+    if SPONSOR_STAFF.search(folded) and topic_id in (None, "individual_apply", "opco_filing", "sponsor_who") \
+            and not asks_something(text):
         return "sponsor_apply"
     if topic_id == "individual_apply" and HIRING_ASKED.search(folded):
         return "employer_steps"

@@ -252,7 +252,7 @@ def test_my_data_asked_at_the_consent_question_answers_then_asks_it_again(databa
 
 
 @pytest.mark.parametrize("text", ["qui a accès à mes infos ?", "mes données sont transmises à qui ?",
-                                  "qui peut voir ce que je vous dis"])
+                                  "qui peut voir ce que je vous dis", "qu'allez-vous faire de mon mail ?"])
 def test_who_sees_my_data_gets_the_personal_data_answer_rather_than_the_data_stored(database, monkeypatch, text):
     monkeypatch.setenv("VAE_TODAY", "2025-06-01")
     slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")

@@ -261,6 +261,32 @@ def test_a_question_about_oneself_gets_the_answer_then_the_offer_of_the_prescree
     assert messages[1]["buttons"][0]["payload"] == '/start_prescreen{"situation":"employee_cdi"}'
 
 
+@pytest.mark.parametrize(("text", "intent", "told"), [
+    ("bonjour, je suis chargée de mission dans un OPCO", "faq_individual_apply", True),
+    ("nous sommes un organisme de formation, comment candidater ?", "faq_france_vae_platform", True),
+    ("qui valide les projets ?", "faq_sponsor_who", False),  # no sponsor speaking
+])
+def test_a_sponsor_introducing_itself_is_told_how_leads_reach_sponsors_here(text, intent, told):
+    messages, _ = answer_faq(text, intent)
+    assert "xp.cprovae@emploi.gouv.fr" in messages[0]["text"]
+    assert ([m.get("response") for m in messages[1:]] == ["utter_sponsor_bot"]) is told
+
+
+def test_a_wish_for_a_certification_gets_the_answer_then_the_offer_of_the_prescreen():
+    messages, slots = answer_faq("je suis aide à domicile depuis 5 ans sans diplôme, je voudrais le DEAES",
+                                 "faq_certifications", entity("certification", "DEAES"))
+    assert "RNCP" in messages[0]["text"] and "si un parcours vous est accessible" in messages[1]["text"]
+    assert messages[1]["buttons"][0]["payload"].startswith('/start_prescreen{"certification":')
+    assert slots == {"awaiting": "offer_prescreen"}
+    # A question about a certification, or an employer's wish, is no candidate's wish: the answer alone.
+    messages, _ = answer_faq("je voudrais savoir si le DEAES peut être visé ?", "faq_certifications",
+                             entity("certification", "DEAES"))
+    assert len(messages) == 1
+    messages, _ = answer_faq("nous sommes un ehpad, je voudrais recruter pour le DEAES", "faq_certifications",
+                             entity("certification", "DEAES"))
+    assert "si un parcours vous est accessible" not in " ".join(m["text"] for m in messages)
+
+
 def test_a_structure_asking_an_employer_question_gets_the_answer_then_the_offer_of_the_employer_check():
     messages, slots = answer_faq("on est une crèche privée et on voudrait embaucher", "faq_employer_steps",
                                  entity("sector", "petite_enfance"))
