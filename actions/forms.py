@@ -387,6 +387,10 @@ def is_digression(tracker: Tracker) -> bool:
         return False  # no word, no question: « 3 » read as the duration question is a (wrong) answer
     if intent in UNSURE_MEANS_AN_ANSWER and intent_confidence(tracker) < SURE_ENOUGH_TO_LEAVE:
         return False  # « autre » read as an insult at 0.39, « beaucoup » as thanks at 0.31: answers, misread
+    if intent == "out_of_scope" and looks_like_a_contact(tracker.latest_message.get("text") or ""):
+        # « 0612345678 » at the job question got « je ne peux pas vous aider sur ce sujet »: a (wrong) answer, which
+        # the question's validation explains (a number or an address is never kept as the job).
+        return False
     return intent in NOT_ANSWERS or intent.startswith(FAQ_PREFIX)
 
 
@@ -719,6 +723,10 @@ class ValidatePrescreenForm(SharedQuestions, FormValidationAction):
         age = None
         if said:
             age = int(said) if said.lstrip("-").isdigit() else words_to_number(said)
+        if age is None and looks_like_a_contact(text):  # not echoed back as « 612345678 » ne peut pas être un âge
+            dispatcher.utter_message(text="Cela ressemble à un numéro de téléphone ou à une adresse e-mail : il me "
+                                          "faut seulement votre âge, en chiffres (par exemple : 34).")
+            return {"age": None}
         if age is None:
             age = parse_age(text)
         if age is None:

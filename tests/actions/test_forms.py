@@ -367,6 +367,21 @@ def test_a_number_or_address_given_at_the_contact_question_answers_it_whatever_t
     assert values == {"contact_preference": given[0], "contact_value": given[1]}
 
 
+@pytest.mark.parametrize(("asked", "slots", "said_back"), [
+    ("target", {"age": 30, "situation": "job_seeker"}, "Cela ressemble à une adresse e-mail ou à un numéro"),
+    ("age", {}, "Cela ressemble à un numéro de téléphone"),
+])
+def test_a_phone_number_at_another_question_is_told_why_it_is_not_kept_not_declined_as_out_of_scope(asked, slots,
+                                                                                                  said_back):
+    """« 0612345678 » at the job question got « Je ne peux pas vous aider sur ce sujet » (read as out of scope)."""
+    said = "0612345678"
+    slots = {**slots, "requested_slot": asked, asked: None}
+    events = [{"event": "slot", "name": "requested_slot", "value": asked}, {"event": "user", "text": said}]
+    result, messages = run_form(PRESCREEN, events, slots, said, intent="out_of_scope")
+    assert [e["value"] for e in result if e["name"] == asked] == [None]
+    assert len(messages) == 1 and messages[0].startswith(said_back) and "612345678" not in messages[0]
+
+
 def test_an_address_mistyped_at_the_contact_question_is_told_how_to_write_it_whatever_the_nlu_read():
     slots = {"age": 30, "situation": "job_seeker", "target": "RNCP35830", "department": "31",
              "contact_preference": "email", "requested_slot": "contact_value", "contact_value": None}
