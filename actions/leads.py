@@ -34,7 +34,7 @@ from actions.offers import PENDING_ANSWERS, ActionOfferChecks
 from actions.parsing import says_it_is_an_employer
 from actions.readings import topic_message
 from actions.safety import MENU_BUTTON, apologise_on_error
-from actions.wording import asks_who_sees_the_data, topic_asked_with_a_check
+from actions.wording import asks_who_sees_the_data, speaks_of_own_employer, topic_asked_with_a_check
 from knowledge import clock, load_knowledge
 from storage import (
     CapacityExhausted,
@@ -199,6 +199,12 @@ class ActionResetForms(Action):
             events = await ActionOfferChecks().run(dispatcher, tracker, domain)
             starts = any(event.get("event") == "followup" for event in events)
             return events if starts else events + [FollowupAction("action_listen")]
+        if latest_intent(tracker) == "employer_check" and not tracker.active_loop_name \
+                and speaks_of_own_employer(tracker.latest_message.get("text") or ""):
+            # « est-ce possible en restant dans mon entreprise actuelle ? » read as the employer check (0.50): an
+            # employee asking about their own employer gets the CDI topic (an avenant), not the employer's questions.
+            dispatcher.utter_message(**topic_message(load_knowledge(), tracker, "cdi_avenant"))
+            return [FollowupAction("action_listen")]
         resets = [SlotSet(slot, None) for slot in FRESH_START_SLOTS]
         if latest_intent(tracker) in ("stop", "goodbye"):
             # The person leaves a form ("j'arrête ici et je n'enregistre rien"): their answers, a phone number

@@ -147,7 +147,10 @@ FOLLOWED_BY_SOMEONE = re.compile(r"\b(?:suivie?s?|accompagnee?s?|encadree?s?|epa
 # « le diplôme obtenu est-il le même qu'en formation classique ? » read half as the working time, half as the VAE
 # classique: the diploma's worth is the jury's topic, whose answer says it is the same certification.
 SAME_DIPLOMA = re.compile(r"\b(?:diplomes?|titres?|certifications?)\b.*\b(?:le meme|la meme|identique|equivalente?|"
-                          r"meme valeur|vaut)\b")
+                          r"meme valeur|vaut)\b|"
+                          # « le diplôme est-il reconnu par l'État ? » read as the certifications (0.69)
+                          r"\b(?:le|la|mon|ma|ce|cette) (?:diplome|titre|certification)(?: obtenue?)? (?:est|sera)(?:[ -]t)?"
+                          r"(?:[ -]il|[ -]elle)? (?:bien |vraiment )?(?:reconnue?|officiel\w*|valable)\b")
 PAY_NAMED = re.compile(r"\b(?:salaires?|remuner\w*|smic|payee?s?)\b")
 
 
@@ -208,6 +211,18 @@ def asks_whether_covered(topic_id: str | None, text: str, names_a_job: bool) -> 
     folded = fold_words(text)
     return topic_id in WHOLE_SCHEME_TOPICS and bool(COVERED_ASKED.search(folded)) \
         and (names_a_job or bool(JOB_WORDS.search(folded)))
+
+
+# « est-ce possible en restant dans mon entreprise actuelle ? » read as the employer check (0.50), which then took
+# « entreprise privée » as the structure: an employee speaking of their own employer. (« ma structure », « mon
+# entreprise » alone may be the speaker's own business.)
+OWN_EMPLOYER = re.compile(r"\b(?:mon|ma) (?:employeur|employeuse|patron|patronne|direction|chef|cheffe|responsable)\b|"
+                          r"\b(?:mon|ma) (?:entreprise|boite|societe|structure) (?:actuelle?|ou je travaille)\b|"
+                          r"\ben restant (?:dans|chez)\b")
+
+
+def speaks_of_own_employer(text: str) -> bool:
+    return bool(OWN_EMPLOYER.search(fold_words(text))) and not says_it_is_an_employer(text)
 
 
 def a_sponsor_speaks(text: str) -> bool:

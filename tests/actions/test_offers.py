@@ -506,6 +506,26 @@ def test_a_structure_read_as_starting_the_prescreen_is_offered_the_employer_chec
     assert {"event": "slot", "timestamp": None, "name": "awaiting", "value": "offer_employer_check"} in events
 
 
+@pytest.mark.parametrize(("text", "starts"), [
+    ("est-ce possible en restant dans mon entreprise actuelle ?", False),
+    ("mon employeur peut-il utiliser ce contrat pour moi ?", False),
+    ("je suis employeur, je voudrais vérifier si mon entreprise peut recruter", True),
+    ("vérifier si ma structure est éligible", True),  # « ma structure » from a structure is its own
+])
+def test_an_employee_read_as_starting_the_employer_check_gets_the_cdi_answer(text, starts):
+    from actions.leads import ActionResetForms
+
+    tracker = make_tracker(text=text, intent="employer_check", confidence=0.5)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
+    followups = [e["name"] for e in events if e["event"] == "followup"]
+    if starts:
+        assert dispatcher.messages == [] and followups == []
+    else:
+        [message] = dispatcher.messages
+        assert "avenant" in message["text"] and followups == ["action_listen"]
+
+
 def test_a_candidate_read_as_starting_the_prescreen_gets_its_first_question():
     from actions.leads import ActionResetForms
 
