@@ -82,7 +82,10 @@ def faq_intent_of(reading: dict, min_confidence: float) -> str | None:
 # questions right, at 0.45 or more). Questions end with « ? » or start with « et » and a question word.
 QUESTION_BREAK = re.compile(
     r"\?+|[,;]?\s+et\s+(?=(?:combien|quel|quelle|quels|quelles|qui|o[uù]|comment|pourquoi|quand|jusqu|est[- ]ce|"
-    r"y a|il y a|dans quel|dans quels|[àa] partir|peut|puis|faut)\b)", re.IGNORECASE)
+    r"y a|il y a|dans quel|dans quels|[àa] partir|peut|puis|faut|"
+    # « c'est combien de temps et on est payé combien ? »
+    r"(?:on|je) (?:est|sera|serai|serait|touche|gagne|peut|doit|dois)|[cç]a (?:dure|co[uû]te|prend)|"
+    r"c[' ]est (?:combien|quoi|qui|quand|pour qui))\b)", re.IGNORECASE)
 QUESTION_CONFIDENCE = 0.4
 MAX_QUESTIONS = 3
 MAX_SPLIT_CHARS = 600  # a long story is no list of questions: answered as one message
@@ -171,7 +174,9 @@ async def answer_question_by_question(dispatcher: CollectingDispatcher, tracker:
     """Answer each question of a message that asks several about different topics, and return the events; None
     when the message asks one question (or only one topic can be read), to be answered as a whole."""
     questions = questions_in(tracker.latest_message.get("text") or "")
-    readings = await read_each(questions) if questions else []
+    # Each read as the question it is: « jusqu'à quand » alone reads as out of scope (0.52), « jusqu'à quand ? »
+    # as the window (0.60).
+    readings = await read_each([f"{question} ?" for question in questions]) if questions else []
     kb = load_knowledge()
     answers: dict[str, dict] = {}  # topic or term -> message, in the order asked
     for question, reading in zip(questions, readings, strict=False):  # no readings: nothing to split

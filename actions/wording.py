@@ -303,6 +303,9 @@ PUBLIC_EMPLOYER_HIRING = re.compile(r"\b(?:fonctionnaires?|fonction publique|mai
 # « et combien je dois le payer ? » (an employer, after the aids) fell back between the funding and the salary.
 EARNINGS_ASKED = re.compile(r"\b(?:touche\w*|gagne\w*|percoi\w*|percevr\w*) combien\b|"
                             r"\bcombien (?:on|je|il|elle|vous) (?:touche|gagne|percoit)\w*\b|"
+                            # « on est payé combien ? », « combien on est payé ? » read as the funding (0.37)
+                            r"\b(?:on est|je suis|je serai|on sera|il est|elle est) (?:payee?s?|remuneree?s?) combien\b|"
+                            r"\bcombien (?:on est|je suis|je serai|on sera|il est|elle est) (?:payee?s?|remuneree?s?)\b|"
                             r"\bcombien (?:je |on |nous )?(?:dois|doit|devons|devrai|devra|vais|va|faut il) (?:le|la|les) "
                             r"payer\b|\bcombien (?:le|la|les) payer\b")
 

@@ -31,7 +31,8 @@ TOKEN = "test-token"
 
 
 class FakeParseApi:
-    """POST /model/parse?token=…: the intent set for each text (nlu_fallback for any other)."""
+    """POST /model/parse?token=…: the intent set for each text, with or without the « ? » that the action server
+    adds to each question of a message (nlu_fallback for any other)."""
 
     def __init__(self, readings: dict[str, tuple[str, float]]):
         self.readings = readings
@@ -47,7 +48,8 @@ class FakeParseApi:
                     return
                 text = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["text"]
                 outer.asked.append(text)
-                name, confidence = outer.readings.get(text, ("nlu_fallback", 0.25))
+                name, confidence = outer.readings.get(text) or outer.readings.get(text.removesuffix(" ?")) \
+                    or ("nlu_fallback", 0.25)
                 body = json.dumps({"text": text, "intent": {"name": name, "confidence": confidence},
                                    "entities": []}).encode()
                 self.send_response(200)

@@ -25,6 +25,8 @@ def answer(action, text, intent, confidence=0.9):
     ("Quelle est la durée maximale du contrat, et quel est le montant pris en charge par l'OPCO ?",
      ["Quelle est la durée maximale du contrat", "quel est le montant pris en charge par l'OPCO"]),
     ("ça coûte combien à l'entreprise et il y a des aides ?", ["ça coûte combien à l'entreprise", "il y a des aides"]),
+    ("c'est combien de temps et on est payé combien ?", ["c'est combien de temps", "on est payé combien"]),
+    ("quel métier et ça dure combien ?", ["quel métier", "ça dure combien"]),
     # One question each: nothing to split.
     ("Bonjour, la VAE inversée c'est quoi exactement ?", []),
     ("je cherche un emploi et une formation dans la logistique", []),
@@ -44,7 +46,7 @@ def test_a_long_story_is_not_split():
 def test_each_question_gets_its_own_answer_in_the_order_asked_not_the_whole_messages_topic(nlu):
     nlu.readings.update({"combien ça dure": ("faq_duration", 0.74), "combien je serai payé": ("faq_salary", 0.93)})
     messages, _ = answer(ActionAnswerFaq(), "combien ça dure et combien je serai payé ?", "faq_funding", 0.45)
-    assert nlu.asked == ["combien ça dure", "combien je serai payé"]
+    assert nlu.asked == ["combien ça dure ?", "combien je serai payé ?"]  # each read as the question it is
     assert len(messages) == 2
     assert "36 mois" in messages[0]["text"] and "SMIC" in messages[1]["text"]
     assert not any("9 000" in m["text"] for m in messages)  # the funding topic, read for the whole message
@@ -60,8 +62,9 @@ def test_no_button_offers_a_topic_answered_in_the_same_turn(nlu):
 
 
 def test_a_question_read_unsure_is_left_to_the_others_and_one_topic_is_answered_as_a_whole(nlu):
-    nlu.readings.update({"combien ça dure": ("faq_duration", 0.9), "combien je serai payé": ("faq_salary", 0.3)})
-    messages, _ = answer(ActionAnswerFaq(), "combien ça dure et combien je serai payé ?", "faq_duration")
+    # (« combien je serai payé » would be read by its wording: actions/wording.py)
+    nlu.readings.update({"combien ça dure": ("faq_duration", 0.9), "quel est le programme": ("faq_goal", 0.3)})
+    messages, _ = answer(ActionAnswerFaq(), "combien ça dure et quel est le programme ?", "faq_duration")
     assert len(messages) == 1 and "36 mois" in messages[0]["text"]
 
 
