@@ -282,6 +282,10 @@ INFO_ON_THE_SCHEME = re.compile(r"\b(?:infos?|informations?|renseignements?|deta
 # employer asks how to enter.
 FINDING_AN_EMPLOYER = re.compile(r"\b(?:trouver|chercher|cherche) (?:un |une |des )?(?:employeurs?|entreprises?|"
                                  r"postes?|places?|offres?|structures?)\b")
+# « quelles données faut-il remonter ? » (a sponsor) read as personal data (0.66): the parcours' data go up through
+# AGORA, which the evaluation's answer says.
+DATA_REPORTED = re.compile(r"\bremont\w*\b.*\bdonnees\b|\bdonnees\b.*\bremont\w*\b|\bagora\b")
+MY_OWN = re.compile(r"\b(?:mes|mon|ma|me|moi)\b")
 # « est-ce que je peux encore m'inscrire cette année ? » read as the status (0.70): whether it is still possible now
 # is the window's question.
 STILL_OPEN_NOW = re.compile(r"\bencore\b.*\b(?:cette annee|en 202\d|aujourd hui|maintenant|actuellement|a ce jour)\b|"
@@ -398,6 +402,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "individual_apply"
     if REDO_SOMETHING.search(folded) and topic_id in (None, "sectors", "certifications", "opco_filing", "duration"):
         return "renewal_failure"
+    if DATA_REPORTED.search(folded) and topic_id in (None, "personal_data") and not MY_OWN.search(folded):
+        return "evaluation"
     if STILL_OPEN_NOW.search(folded) and topic_id in (None, "status", "individual_apply", "public_age"):
         return "window"
     if EXPLAIN_ASKED.search(folded) and topic_id is None:

@@ -217,6 +217,8 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("nous sommes une entreprise, comment trouver des candidats ?", "faq_employer_steps", "Cerfa n° 12434"),
     ("on touche combien par mois ?", "faq_funding", "SMIC"),
     ("on est payé combien ?", "faq_funding", "SMIC"),
+    ("quelles données faut-il remonter ?", "faq_personal_data", "AGORA"),
+    ("vous remontez mes données à qui ?", "faq_personal_data", "n'enregistre que ce qui est utile"),
     ("combien on est payé pendant la formation ?", "faq_funding", "temps de formation compte comme du temps de travail"),
     ("l'OPCO finance combien par mois ?", "faq_funding", "9 000 €"),
     ("et combien je dois le payer ?", "nlu_fallback", "SMIC"),
