@@ -70,7 +70,7 @@ class ActionClarify(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         if answered_with_definition(dispatcher, load_knowledge(), tracker.latest_message.get("text")):
             return []
-        if answered_with_age_follow_up(dispatcher, tracker):  # « et à 30 ? » right after the salary answer
+        if answered_with_age_follow_up(dispatcher, tracker):  # « et à 30 ? » right after the salary or aids answer
             return []
         # « c'est pour qui et jusqu'à quand ? »: two questions the NLU could not read together.
         events = await answer_question_by_question(dispatcher, tracker)
