@@ -34,7 +34,12 @@ from actions.offers import PENDING_ANSWERS, ActionOfferChecks
 from actions.parsing import says_it_is_an_employer
 from actions.readings import topic_message
 from actions.safety import MENU_BUTTON, apologise_on_error
-from actions.wording import asks_who_sees_the_data, speaks_of_own_employer, topic_asked_with_a_check
+from actions.wording import (
+    asks_to_redo_the_contract,
+    asks_who_sees_the_data,
+    speaks_of_own_employer,
+    topic_asked_with_a_check,
+)
 from knowledge import clock, load_knowledge
 from storage import (
     CapacityExhausted,
@@ -187,6 +192,12 @@ class ActionResetForms(Action):
         return "action_reset_forms"
 
     async def run(self, dispatcher, tracker, domain):
+        if latest_intent(tracker) == "start_over" and tracker.active_loop_name \
+                and asks_to_redo_the_contract(tracker.latest_message.get("text") or ""):
+            # « on peut le refaire ? » during a check (read as starting it over) asks whether the contract can be
+            # done again: the renewal's answer, then the check asks its question again, nothing reset.
+            dispatcher.utter_message(**topic_message(load_knowledge(), tracker, "renewal_failure"))
+            return [SlotSet("awaiting", None)]
         if unsure_start(tracker):
             # « est-ce qu'on peut être à temps partiel » read as start_prescreen at 0.29: a question, not a wish to
             # start a check. The NLU's best guesses instead of a first question; nothing is reset.

@@ -526,6 +526,19 @@ def test_an_employee_read_as_starting_the_employer_check_gets_the_cdi_answer(tex
         assert "avenant" in message["text"] and followups == ["action_listen"]
 
 
+@pytest.mark.parametrize(("text", "resets"), [("on peut le refaire ?", False), ("recommencer", True)])
+def test_asking_to_do_the_contract_again_during_a_check_resets_nothing(text, resets):
+    from actions.leads import ActionResetForms
+
+    tracker = make_tracker(text=text, intent="start_over", confidence=0.7, slots={"age": 30})
+    tracker.active_loop = {"name": "prescreen_form"}
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionResetForms().run(dispatcher, tracker, {}))
+    reset = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
+    assert ("age" in reset) is resets
+    assert ("renouveler le contrat" in " ".join(m.get("text") or "" for m in dispatcher.messages)) is not resets
+
+
 def test_a_candidate_read_as_starting_the_prescreen_gets_its_first_question():
     from actions.leads import ActionResetForms
 

@@ -383,6 +383,10 @@ def test_asking_to_do_the_contract_again_gets_the_renewal_not_a_restart(live_sta
     assert "renouveler" in talk(live_stack, sender, "/faq_renewal_failure")
     text = talk(live_stack, sender, "on peut le refaire ?")
     assert "renouveler le contrat" in text and "nous repartons de zéro" not in text
+    # During a check, the same question leaves the answers given so far: the check asks its question again.
+    talk(live_stack, sender, "/start_prescreen", "34")
+    text = talk(live_stack, sender, "on peut le refaire ?")
+    assert "renouveler le contrat" in text and "Quelle est votre situation" in text and "Quel âge" not in text
 
 
 def test_stop_leaves_the_form(live_stack):
