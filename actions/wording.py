@@ -143,7 +143,11 @@ FUNDED = re.compile(r"\b(?:financ\w*|cout\w*|pai\w*|pay\w*|gratuit\w*|prix)\b")
 # « est-ce qu'on est suivi par quelqu'un dans la boîte » read as the employer's steps (0.44): so is being followed.
 TUTOR_NAMED = re.compile(r"\b(?:referente?s?|tuteurs?|tutrices?|tutorat|maitres? d apprentissage)\b")
 FOLLOWED_BY_SOMEONE = re.compile(r"\b(?:suivie?s?|accompagnee?s?|encadree?s?|epaulee?s?) par (?:quelqu un|qui|"
-                                 r"une personne)\b|\bqui (?:me|nous) (?:suit|suivra|accompagne\w*|encadre\w*)\b")
+                                 r"une personne)\b|\bqui (?:me|nous) (?:suit|suivra|accompagne\w*|encadre\w*)\b|"
+                                 # « est-ce que j'aurai quelqu'un pour m'aider au travail ? » read as the hiring aids
+                                 r"\bquelqu un (?:pour|qui) (?:m |nous )?(?:aide\w*|accompagne\w*|suivre|suit|"
+                                 r"encadre\w*|forme\w*)\b.*\b(?:au travail|en entreprise|dans l entreprise|au quotidien|"
+                                 r"sur (?:le|mon) (?:poste|lieu de travail|terrain)|dans la boite)\b")
 # « le diplôme obtenu est-il le même qu'en formation classique ? » read half as the working time, half as the VAE
 # classique: the diploma's worth is the jury's topic, whose answer says it is the same certification.
 SAME_DIPLOMA = re.compile(r"\b(?:diplomes?|titres?|certifications?)\b.*\b(?:le meme|la meme|identique|equivalente?|"
@@ -271,7 +275,13 @@ CONTENT_ASKED = re.compile(r"\b(?:qu est[ -]ce qu il y a|qu y a[ -]t[ -]il|que c
 FAILURE_ASKED = re.compile(r"\bsi (?:je|j|on|il|elle|le candidat|la personne|le salarie)(?: ne| n)? (?:obtien\w*|reussi\w*|"
                            r"valide\w*|decroche\w*|l a|l ai) pas\b|\bsi (?:je|j|on|il|elle) (?:rate\w*|echou\w*|"
                            r"loupe\w*)\b|\ben cas d echec\b")
-FAILURE_MISREAD = {None, "certifications", "jury_validation", "parcours_steps", "definition"}
+# « si je rate le diplôme, je perds mon travail ? » read as the working time (0.41).
+FAILURE_MISREAD = {None, "certifications", "jury_validation", "parcours_steps", "definition", "working_time"}
+# « j'ai travaillé 2 ans comme ASH, ça compte ? » read as who may enter (0.67, « 2 ans »): whether past work counts
+# is the experience's answer (it can be valued too).
+PAST_WORK = re.compile(r"\bj ai (?:deja )?(?:travaille|bosse|exerce|(?:une |de l )?experience)\b|\bmon experience\b|"
+                       r"\bmes annees\b")
+COUNTS = re.compile(r"\b(?:ca compte|compte\w*|pris en compte|prise en compte|valoris\w*|ca sert|servir)\b")
 # « est-ce que ça marche pour quelqu'un qui a déjà un contrat de travail ? » fell back (0.24 for the CDI topic):
 # someone already employed asks what the CDI topic answers (an avenant with a private employer).
 ALREADY_EMPLOYED = re.compile(r"\bdeja (?:un contrat de travail|en poste|salariee?s?|en cdi|employee?s?)\b")
@@ -385,6 +395,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "window"
     if CPF_NAMED.search(folded) and topic_id not in CPF_TOPICS:
         return "france_vae_cpf"
+    if PAST_WORK.search(folded) and COUNTS.search(folded) and topic_id in (None, "public_age", "status"):
+        return "experience"
     if BEGINNER.search(folded) and topic_id in BEGINNER_MISREAD:
         return "experience"
     if DURATION_ASKED.search(folded) and topic_id in DURATION_MISREAD and "experience" not in folded:
