@@ -274,7 +274,9 @@ CONTENT_ASKED = re.compile(r"\b(?:qu est[ -]ce qu il y a|qu y a[ -]t[ -]il|que c
 # « que se passe-t-il si je n'obtiens pas la certification ? » read as the certifications (0.29): a failure.
 FAILURE_ASKED = re.compile(r"\bsi (?:je|j|on|il|elle|le candidat|la personne|le salarie)(?: ne| n)? (?:obtien\w*|reussi\w*|"
                            r"valide\w*|decroche\w*|l a|l ai) pas\b|\bsi (?:je|j|on|il|elle) (?:rate\w*|echou\w*|"
-                           r"loupe\w*)\b|\ben cas d echec\b")
+                           r"loupe\w*)\b|\ben cas d echec\b|"
+                           # « on peut redoubler ? » read as the certifications (0.42)
+                           r"\b(?:redoubl\w*|deuxieme chance|seconde chance|nouvelle chance|rattrapage)\b")
 # « si je rate le diplôme, je perds mon travail ? » read as the working time (0.41).
 FAILURE_MISREAD = {None, "certifications", "jury_validation", "parcours_steps", "definition", "working_time"}
 # « j'ai travaillé 2 ans comme ASH, ça compte ? » read as who may enter (0.67, « 2 ans »): whether past work counts
@@ -282,6 +284,9 @@ FAILURE_MISREAD = {None, "certifications", "jury_validation", "parcours_steps", 
 PAST_WORK = re.compile(r"\bj ai (?:deja )?(?:travaille|bosse|exerce|(?:une |de l )?experience)\b|\bmon experience\b|"
                        r"\bmes annees\b")
 COUNTS = re.compile(r"\b(?:ca compte|compte\w*|pris en compte|prise en compte|valoris\w*|ca sert|servir)\b")
+# « comment on fait le contrat ? » fell back (the CDI topic 0.29, the contract's form 0.27): how it is drawn up.
+CONTRACT_MADE = re.compile(r"\b(?:fait|faire|redige\w*|rediger|remplit|remplir|etablit|etablir) (?:le|un|ce|notre) "
+                           r"contrat\b")
 # « est-ce que ça marche pour quelqu'un qui a déjà un contrat de travail ? » fell back (0.24 for the CDI topic):
 # someone already employed asks what the CDI topic answers (an avenant with a private employer).
 ALREADY_EMPLOYED = re.compile(r"\bdeja (?:un contrat de travail|en poste|salariee?s?|en cdi|employee?s?)\b")
@@ -405,6 +410,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "training_content"
     if FAILURE_ASKED.search(folded) and topic_id in FAILURE_MISREAD:
         return "renewal_failure"
+    if CONTRACT_MADE.search(folded) and topic_id is None:
+        return "contract_form"
     if ALREADY_EMPLOYED.search(folded) and topic_id in (None, "contract_form", "status"):
         return "cdi_avenant"
     if INFO_ON_THE_SCHEME.search(folded) and topic_id in (None, "personal_data"):

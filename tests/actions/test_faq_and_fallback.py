@@ -224,6 +224,8 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("y a quelqu'un pour m'aider à trouver un employeur ?", "faq_individual_apply", "passer par un porteur de projet"),
     ("y a-t-il des aides pour embaucher quelqu'un ?", "faq_hiring_aids", "2 000 €"),
     ("si je rate le diplôme, je perds mon travail ?", "faq_working_time", "renouveler le contrat"),
+    ("on peut redoubler ?", "faq_certifications", "renouveler le contrat"),
+    ("comment on fait le contrat ?", "nlu_fallback", "Cerfa n° 12434"),
     ("vous remontez mes données à qui ?", "faq_personal_data", "n'enregistre que ce qui est utile"),
     ("combien on est payé pendant la formation ?", "faq_funding", "temps de formation compte comme du temps de travail"),
     ("l'OPCO finance combien par mois ?", "faq_funding", "9 000 €"),
