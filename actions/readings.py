@@ -23,11 +23,16 @@ from actions.answers import (
     render_message,
     salary_message,
 )
-from actions.forms import age_for_salary, entity_value_in
+from actions.forms import age_for_salary, entity_value_in, user_positions
 from actions.offers import PENDING_ANSWERS, forget_offer, offer_check_after_answer
 from actions.parsing import is_a_bare_age_follow_up
 from actions.safety import MENU_BUTTON
-from actions.wording import asks_whether_covered, situation_beyond_the_sources, topic_for_wording
+from actions.wording import (
+    asks_whether_covered,
+    situation_beyond_the_sources,
+    topic_for_wording,
+    topic_of_a_follow_up,
+)
 from knowledge import clock, load_knowledge
 
 logger = logging.getLogger(__name__)
@@ -62,12 +67,25 @@ def topic_for_intent(intent: str | None) -> str | None:
 
 
 def topic_asked(intent: str | None, text: str, tracker: Tracker) -> str | None:
-    """The FAQ topic a message asks: its intent's, corrected by its wording and by who is speaking."""
+    """The FAQ topic a message asks: its intent's, corrected by its wording, by the topic it follows up and by who
+    is speaking."""
     topic_id = topic_for_wording(topic_for_intent(intent), text)
     names_a_job = any(entity_value_in(tracker.latest_message, name) for name in ("sector", "certification"))
     if asks_whether_covered(topic_id, text, names_a_job):
         topic_id = "sectors"  # « ça concerne l'aide à domicile ? »
+    topic_id = topic_of_a_follow_up(topic_id, text, topic_asked_before(tracker))  # « et le BTP ? »
     return topic_for_speaker(topic_id, tracker)
+
+
+def topic_asked_before(tracker: Tracker) -> str | None:
+    """The FAQ topic the NLU read in the user's message before the latest one, if any."""
+    users = user_positions(tracker)
+    if len(users) < 2:
+        return None
+    before = tracker.events[users[-2]]
+    intent = ((before.get("parse_data") or {}).get("intent") or {}).get("name")
+    topic_id = topic_for_wording(topic_for_intent(intent), before.get("text") or "")  # as it was answered
+    return topic_id if topic_id in load_knowledge().faq_topics else None
 
 
 def faq_intent_of(reading: dict, min_confidence: float) -> str | None:

@@ -229,6 +229,24 @@ def speaks_of_own_employer(text: str) -> bool:
     return bool(OWN_EMPLOYER.search(fold_words(text))) and not says_it_is_an_employer(text)
 
 
+# « et le BTP ? » after the sectors' answer fell back; « et avec un bac pro ? » after the salary was read as the
+# certifications (0.93): a short « et … » follows the topic just answered (readings.topic_asked).
+ELLIPTIC_START = re.compile(r"^\s*et\b")
+MAX_FOLLOW_UP_WORDS = 6
+DIPLOMA_NAMED = re.compile(r"\b(?:bac\w*|cap|bts|diplomes?|diplomee?s?|titres?|qualifiee?s?|qualification|niveau)\b")
+
+
+def topic_of_a_follow_up(topic_id: str | None, text: str, topic_before: str | None) -> str | None:
+    """The topic of a short « et … » right after the answer on `topic_before`: the same topic when the NLU could not
+    read it, or when it names a diploma after the salary (whose answer gives the rate with a bac pro)."""
+    folded = fold_words(text)
+    if topic_before is None or not ELLIPTIC_START.match(folded) or len(folded.split()) > MAX_FOLLOW_UP_WORDS:
+        return topic_id
+    if topic_id is None or topic_before == "salary" and DIPLOMA_NAMED.search(folded):
+        return topic_before
+    return topic_id
+
+
 def a_sponsor_speaks(text: str) -> bool:
     """« je suis chargée de mission dans un OPCO », « nous sommes un GEIQ et voulons porter un projet »."""
     folded = fold_words(text)
@@ -268,6 +286,8 @@ BEGINNER_MISREAD = {None, "sectors", "goal", "definition", "individual_apply"}
 DURATION_ASKED = re.compile(r"\b(?:sur|en|pendant) combien (?:d annees|d ans|de mois|de temps)\b|"
                             r"\bdure\w* combien\b|\bcombien de temps (?:dure|ca dure)\b")
 DURATION_MISREAD = {None, "evaluation", "public_age", "cap", "definition", "goal", "contract_form"}
+# « c'est quoi la durée du contrat ? » read as the contract's form (0.56).
+DURATION_NAMED = re.compile(r"\bduree (?:du contrat|du parcours|maximale|minimale|max|min|totale|de l experimentation)\b")
 # « qu'est-ce qu'il y a dans le parcours, concrètement ? » read as the definition (0.49): its content.
 CONTENT_ASKED = re.compile(r"\b(?:qu est[ -]ce qu il y a|qu y a[ -]t[ -]il|que contient|que comprend|contenu) (?:dans |du |de )?"
                            r"(?:le |la |les |ce |cette )?(?:parcours|formation|programme)\b")
@@ -404,7 +424,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "experience"
     if BEGINNER.search(folded) and topic_id in BEGINNER_MISREAD:
         return "experience"
-    if DURATION_ASKED.search(folded) and topic_id in DURATION_MISREAD and "experience" not in folded:
+    if (DURATION_ASKED.search(folded) or DURATION_NAMED.search(folded)) and topic_id in DURATION_MISREAD \
+            and "experience" not in folded:
         return "duration"
     if CONTENT_ASKED.search(folded) and topic_id in (None, "definition", "goal"):
         return "training_content"

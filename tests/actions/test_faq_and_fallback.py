@@ -226,6 +226,8 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("si je rate le diplôme, je perds mon travail ?", "faq_working_time", "renouveler le contrat"),
     ("on peut redoubler ?", "faq_certifications", "renouveler le contrat"),
     ("comment on fait le contrat ?", "nlu_fallback", "Cerfa n° 12434"),
+    ("c'est quoi la durée du contrat ?", "faq_contract_form", "36 mois"),
+    ("c'est quoi la période d'essai du contrat ?", "faq_contract_form", "Cerfa n° 12434"),
     ("vous remontez mes données à qui ?", "faq_personal_data", "n'enregistre que ce qui est utile"),
     ("combien on est payé pendant la formation ?", "faq_funding", "temps de formation compte comme du temps de travail"),
     ("l'OPCO finance combien par mois ?", "faq_funding", "9 000 €"),
@@ -533,3 +535,32 @@ def test_starting_over_restarts_unless_the_question_asks_to_do_the_contract_agai
         assert message["response"] == "utter_restart" and [e["event"] for e in events] == ["restart"]
     else:
         assert "renouveler le contrat" in message["text"] and events == []
+
+
+def after(text, intent):
+    """The conversation so far: one question and its answer, then the latest message (added by the test)."""
+    return [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}},
+            {"event": "action", "name": "action_answer_faq"}]
+
+
+@pytest.mark.parametrize(("before", "text", "intent", "entities", "expected"), [
+    (("quels secteurs sont concernés ?", "faq_sectors"), "et le BTP ?", "nlu_fallback",
+     [{"entity": "sector", "value": "btp"}], "difficultés particulières de recrutement"),
+    (("quel salaire à 20 ans ?", "faq_salary"), "et avec un bac pro ?", "faq_certifications", [], "SMIC"),
+    (("quel salaire à 20 ans ?", "faq_salary"), "et la durée ?", "faq_duration", [], "36 mois"),
+    (("qui finance ?", "faq_funding"), "et pour un CAP ?", "nlu_fallback", [], "9 000 €"),
+    # Without the question before, or when it was no FAQ question, the message keeps its own reading.
+    (None, "et avec un bac pro ?", "faq_certifications", [], "RNCP"),
+    (("bonjour", "greet"), "et le BTP ?", "nlu_fallback", [], "pas sûr d'avoir compris"),
+    # A long message starting with « et » is no follow-up.
+    (("quel salaire à 20 ans ?", "faq_salary"), "et sinon quels diplômes peut-on préparer dans ce cadre ?",
+     "faq_certifications", [], "RNCP"),
+])
+def test_a_short_follow_up_after_an_answer_gets_that_topic_when_the_nlu_cannot_read_it(before, text, intent,
+                                                                                          entities, expected):
+    events = (after(*before) if before else []) + [{"event": "user", "text": text}]
+    dispatcher = CollectingDispatcher()
+    action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
+    tracker = make_tracker(text, intent=intent, entities=entities, events=events)
+    asyncio.run(action.run(dispatcher, tracker, {}))
+    assert expected in dispatcher.messages[0]["text"]
