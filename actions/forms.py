@@ -220,8 +220,27 @@ def offered_message(tracker: Tracker, with_latest: bool = False) -> dict:
         return previous_message(tracker)
     if len(messages) == 1:
         return messages[0]
-    return {"text": " ; ".join(m.get("text") or "" for m in reversed(messages)),
-            "entities": [entity for m in messages for entity in m.get("entities") or []]}
+    return joined_messages(messages)
+
+
+MESSAGE_JOINT = " ; "
+
+
+def joined_messages(messages: list[dict]) -> dict:
+    """Messages (latest first) as one, in the order written; each entity keeps its place in the joined text, so
+    that « un EHPAD privé » after « je suis employeur » still names its sector (sector_in_employer_description)."""
+    starts, position = {}, 0
+    for message in reversed(messages):
+        starts[id(message)] = position
+        position += len(message.get("text") or "") + len(MESSAGE_JOINT)
+    entities = []
+    for message in messages:  # the latest message's entities first: its answers win
+        for entity in message.get("entities") or []:
+            if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
+                shift = starts[id(message)]
+                entity = {**entity, "start": entity["start"] + shift, "end": entity["end"] + shift}
+            entities.append(entity)
+    return {"text": MESSAGE_JOINT.join(m.get("text") or "" for m in reversed(messages)), "entities": entities}
 
 
 def stated_age(tracker: Tracker) -> int | None:
@@ -377,14 +396,18 @@ def corrects_age(tracker: Tracker) -> bool:
     return age is not None and age != current
 
 
+NUMBER_CONNECTORS = re.compile(r"\b(?:ou|et|a|environ|entre)\b")
+
+
 def is_digression(tracker: Tracker) -> bool:
     intent = latest_intent(tracker)
     if unsure_leaving(tracker):
         return False
     if age_follow_up(tracker) is not None:
         return True  # the pay (or the aids) at another age, whatever the NLU read in « et à 22 ans ? »
-    if intent.startswith(FAQ_PREFIX) and not re.search(r"[a-z]", fold(tracker.latest_message.get("text") or "")):
-        return False  # no word, no question: « 3 » read as the duration question is a (wrong) answer
+    if intent.startswith(FAQ_PREFIX) and not re.search(r"[a-z]", NUMBER_CONNECTORS.sub(
+            "", fold(tracker.latest_message.get("text") or ""))):
+        return False  # no word, no question: « 3 » or « 3 ou 4 » read as the duration question is a (wrong) answer
     if intent in UNSURE_MEANS_AN_ANSWER and intent_confidence(tracker) < SURE_ENOUGH_TO_LEAVE:
         return False  # « autre » read as an insult at 0.39, « beaucoup » as thanks at 0.31: answers, misread
     if intent == "out_of_scope" and looks_like_a_contact(tracker.latest_message.get("text") or ""):
@@ -891,10 +914,30 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
     def extract_sector(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return self.said_when_opening("sector", "sector", tracker, _sector_of) \
             or sector_in_employer_description(opening_message(tracker)) \
+            or self.sector_with_the_kind(tracker) \
             or self.answer_for("sector", tracker, lambda text, t: entity_value(t, "sector") or _sector_of(text))
+
+    @staticmethod
+    def sector_with_the_kind(tracker: Tracker) -> dict[str, Any]:
+        """« on est une association d'aide à domicile » at the question on the kind of structure names the
+        sector too, which is then not asked."""
+        if tracker.get_slot("requested_slot") != "employer_kind":
+            return {}
+        sector = _sector_of(entity_value(tracker, "sector") or "") \
+            or _sector_of(tracker.latest_message.get("text") or "")
+        return {"sector": sector} if sector not in (None, "autre") else {}
 
     def validate_sector(self, value: Any, dispatcher, tracker: Tracker, domain) -> dict:
         sector = _sector_of(entity_value(tracker, "sector") or "") or _sector_of(str(value or ""))
+        if sector is None and tracker.get_slot("requested_slot") == "sector":
+            # « aide-soignant » at the sector question: a job of the catalogue gives its sector, and the job
+            # question is then not asked.
+            code = entity_value(tracker, "certification") or resolve_target(str(value or ""))[0]
+            certification = load_knowledge().certifications.get(code or "")
+            if certification is not None:
+                dispatcher.utter_message(text=f"C'est noté : {certification.title}, "
+                                              f"{describe('sector', certification.sector)}.")
+                return {"sector": certification.sector, "target": certification.code}
         if sector is None:
             said = CHOOSE_BELOW.format("le secteur") if answers_yes_or_no(tracker) else "Je n'ai pas reconnu ce secteur."
             dispatcher.utter_message(text=f"{said} S'il n'est pas dans la liste, répondez « autre ».")  # the question follows

@@ -137,6 +137,9 @@ def test_a_message_without_words_read_as_a_faq_is_a_wrong_answer_not_a_question(
     assert EMPLOYER.extract_target(CollectingDispatcher(), tracker, {}) == {"target": "3"}
     result, messages, _ = validate(EMPLOYER, "target", "3", intent="faq_duration", slots={"requested_slot": "target"})
     assert result == {"target": None} and "Je ne trouve pas ce métier" in messages[0]
+    # Numbers joined by « ou », « à » are no words either (« 3 ou 4 » got the duration answer).
+    tracker = make_tracker(text="3 ou 4", intent="faq_duration", confidence=0.4, slots={"requested_slot": "target"})
+    assert EMPLOYER.extract_target(CollectingDispatcher(), tracker, {}) == {"target": "3 ou 4"}
     # With words, it stays a question.
     tracker = make_tracker(text="3 ans max ?", intent="faq_duration", slots={"requested_slot": "target"})
     assert EMPLOYER.extract_target(CollectingDispatcher(), tracker, {}) == {}
@@ -833,3 +836,40 @@ def test_why_a_question_is_asked_read_as_an_answer_gets_its_reason_and_the_quest
     assert len(messages) == 1 and "porteur de projet qui couvre votre territoire" in messages[0]
     assert [e["value"] for e in result if e["name"] == "department"] == [None]
     assert not any("Je ne reconnais pas ce département" in m for m in messages)
+
+
+def test_messages_joined_for_a_check_keep_their_entities_in_place():
+    """« je suis employeur » (offer), then « un EHPAD privé » starting the check: the EHPAD's sector was lost, as
+    the entity's place pointed into the wrong message of the joined text."""
+    from actions.forms import joined_messages, sector_in_employer_description
+
+    latest = {"text": "un EHPAD privé", "entities": [{"entity": "employer_kind", "value": "private", "start": 3,
+                                                       "end": 14}]}
+    joined = joined_messages([latest, {"text": "je suis employeur", "entities": []}])
+    [kind] = joined["entities"]
+    assert joined["text"][kind["start"]:kind["end"]] == "EHPAD privé"
+    assert sector_in_employer_description(joined) == {"sector": "sanitaire_social"}
+
+
+def test_the_kind_of_structure_answered_with_its_sector_takes_both():
+    text = "on est une association d'aide à domicile"
+    slots = {"requested_slot": "employer_kind", "employer_kind": None, "sector": None}
+    result, messages = run_form(EMPLOYER, [{"event": "user", "text": text}], slots, text,
+                                entities=[entity("employer_kind", "association")])
+    values = {e["name"]: e["value"] for e in result if e["name"] in ("employer_kind", "sector")}
+    assert values == {"employer_kind": "association", "sector": "aide_domicile"} and messages == []
+
+
+@pytest.mark.parametrize(("text", "sector", "target"), [
+    ("aide-soignant", "sanitaire_social", True),
+    ("BTP", "btp", False),
+    ("une dizaine", None, False),
+])
+def test_a_job_answered_at_the_sector_question_gives_its_sector_and_the_job(text, sector, target):
+    slots = {"requested_slot": "sector", "employer_kind": "private", "sector": None}
+    result, messages = run_form(EMPLOYER, [{"event": "user", "text": text}], slots, text)
+    values = {e["name"]: e["value"] for e in result if e["name"] in ("sector", "target")}
+    assert values.get("sector") == sector
+    assert (values.get("target") is not None) is target
+    if target:
+        assert messages[0].startswith("C'est noté : Diplôme d'État d'aide-soignant")
