@@ -396,6 +396,7 @@ def corrects_age(tracker: Tracker) -> bool:
     return age is not None and age != current
 
 
+POSTAL_CODE = re.compile(r"\d{5}")
 NUMBER_CONNECTORS = re.compile(r"\b(?:ou|et|a|environ|entre)\b")
 
 
@@ -579,7 +580,8 @@ class SharedQuestions:
             )
             return {"target": None, "sector": sector}
         text = str(value or "").strip()
-        if is_dont_know(tracker, text):
+        # « passer » (as at the first name's question) read as a job, « pâtisserie »: the list of sectors instead.
+        if is_dont_know(tracker, text) or fold(text) in ("passer", "skip", "je sais pas encore", "je ne sais pas encore"):
             dispatcher.utter_message(
                 text="Pas de souci. Dans quel secteur aimeriez-vous travailler ?",
                 buttons=[{"title": s.label, "payload": inform("sector", s.id)}
@@ -666,8 +668,10 @@ class SharedQuestions:
         return self.place_said_instead(dispatcher, text, still_needed)
 
     def place_said_instead(self, dispatcher, text: str, still_needed: str) -> dict[str, Any]:
-        """« Nantes » typed at another question: kept for the department question, which is then not asked."""
-        place = load_knowledge().resolve_department(_strip_prefix(text)) if any(ch.isalpha() for ch in text) else None
+        """« Nantes » or « 75011 » typed at another question: kept for the department question, which is then not
+        asked. (A bare « 75 » may be another answer: a number of hires, an age.)"""
+        named = any(ch.isalpha() for ch in text) or POSTAL_CODE.fullmatch(text.strip())
+        place = load_knowledge().resolve_department(_strip_prefix(text)) if named else None
         if not place:
             return {}
         dispatcher.utter_message(text=f"C'est noté pour le lieu : {describe('department', place)}. Il me faut "

@@ -320,10 +320,24 @@ def test_a_number_of_hires_said_at_the_job_question_is_kept_and_the_job_asked_ag
 
 
 @pytest.mark.parametrize("form", [PRESCREEN, EMPLOYER])
-def test_a_place_said_at_the_job_question_is_kept_for_the_place_question_and_the_job_asked_again(form):
-    result, messages, _ = validate(form, "target", "Lyon")
-    assert result == {"target": None, "department": "69"}
-    assert messages == ["C'est noté pour le lieu : Rhône (69). Il me faut encore le métier ou le diplôme visé."]
+@pytest.mark.parametrize(("said", "department", "name"), [("Lyon", "69", "Rhône"), ("75011", "75", "Paris")])
+def test_a_place_said_at_the_job_question_is_kept_for_the_place_question_and_the_job_asked_again(form, said,
+                                                                                                 department, name):
+    result, messages, _ = validate(form, "target", said)
+    assert result == {"target": None, "department": department}
+    assert messages == [f"C'est noté pour le lieu : {name} ({department}). Il me faut encore le métier ou le "
+                        "diplôme visé."]
+
+
+@pytest.mark.parametrize("said", ["passer", "je ne sais pas encore"])
+def test_skipping_the_job_question_offers_the_sectors_not_a_job_that_looks_alike(said):
+    result, messages, _ = validate(PRESCREEN, "target", said)
+    assert result == {"target": None} and messages[0].startswith("Pas de souci. Dans quel secteur")
+
+
+def test_a_bare_number_at_the_job_question_is_no_place():
+    result, messages, _ = validate(PRESCREEN, "target", "75")
+    assert result == {"target": None} and "Je ne trouve pas ce métier" in messages[0]
 
 
 def test_dont_know_leads_to_sectors_then_to_certifications_of_the_sector():
