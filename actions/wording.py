@@ -324,7 +324,10 @@ MY_OWN = re.compile(r"\b(?:mes|mon|ma|me|moi)\b")
 # « est-ce que je peux encore m'inscrire cette année ? » read as the status (0.70): whether it is still possible now
 # is the window's question.
 STILL_OPEN_NOW = re.compile(r"\bencore\b.*\b(?:cette annee|en 202\d|aujourd hui|maintenant|actuellement|a ce jour)\b|"
-                            r"\b(?:encore|toujours) (?:possible|ouvert|ouverte|temps|d actualite)\b")
+                            r"\b(?:encore|toujours) (?:possible|ouvert|ouverte|temps|d actualite)\b|"
+                            # « je suis au RSA, est-ce que je peux encore m'inscrire ? » (status, 0.95)
+                            r"\bencore (?:m inscrire|s inscrire|postuler|candidater|signer|entrer|commencer)\b")
+AN_AGE = re.compile(r"\b\d{1,2} ?ans\b")
 # « expliquez-moi simplement comment ça fonctionne » fell back (help, goal, definition at ~0.2): the scheme itself.
 EXPLAIN_ASKED = re.compile(r"\b(?:expliqu\w*|comment (?:ca|cela|c) (?:fonctionne|marche)|le principe|en quoi (?:ca )?"
                            r"consiste)\b")
@@ -444,7 +447,8 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "renewal_failure"
     if DATA_REPORTED.search(folded) and topic_id in (None, "personal_data") and not MY_OWN.search(folded):
         return "evaluation"
-    if STILL_OPEN_NOW.search(folded) and topic_id in (None, "status", "individual_apply", "public_age"):
+    if STILL_OPEN_NOW.search(folded) and topic_id in (None, "status", "individual_apply", "public_age") \
+            and not AN_AGE.search(folded):  # « à 55 ans, je peux encore postuler ? » asks about the age
         return "window"
     if EXPLAIN_ASKED.search(folded) and topic_id is None:
         return "definition"

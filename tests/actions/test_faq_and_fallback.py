@@ -239,6 +239,7 @@ def test_who_the_scheme_is_for_and_its_jobs_get_their_answers_whatever_the_nlu_r
     ("qui valide les projets ?", "faq_sponsor_who", "La DGEFP valide chaque projet"),
     ("est-ce que je peux encore m'inscrire cette année ?", "faq_status", "28 février 2026"),
     ("je peux encore postuler à 55 ans ?", "faq_status", "aucune condition de statut"),
+    ("je suis au RSA, est-ce que je peux encore m'inscrire ?", "faq_status", "28 février 2026"),
     ("on peut recommencer le contrat ?", "nlu_fallback", "renouveler le contrat"),
     ("combien je dois payer pour la formation ?", "faq_funding", "9 000 €"),
     ("expliquez-moi simplement comment ça fonctionne", "nlu_fallback", "expérimentation nationale"),
