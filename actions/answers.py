@@ -72,10 +72,10 @@ def answered_with_definition(dispatcher, kb, text: str | None, bare: bool = True
     Whatever the NLU made of such a question (the OPCO's filing topic, an employer describing itself for "GEIQ"),
     the person asked what the word means."""
     term = kb.term_asked(text or "", bare=bare)
-    if term is None:
-        return False
-    dispatcher.utter_message(**definition_message(kb, term))
-    return True
+    terms = kb.terms_compared(text or "") or ([term] if term else [])  # « différence entre CDD et CDI ? »: both
+    for term in terms:
+        dispatcher.utter_message(**definition_message(kb, term))
+    return bool(terms)
 
 
 def definition_message(kb, term) -> dict[str, Any]:

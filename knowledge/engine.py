@@ -93,6 +93,9 @@ DEFINITION_QUESTIONS = (
 )
 # « CQP ? »: the term alone asks its meaning only with a question mark; « CDI » alone is a situation said.
 BARE_TERM_QUESTION = _BEFORE + _ARTICLE + "{term}"
+# « quelle est la différence entre CDD et CDI ? »: two terms compared, each defined.
+COMPARISON_QUESTION = (_BEFORE + r"(?:(?:quelle est|c est quoi|quelles sont|quelle|quelles) )?(?:la |les )?differences? entre "
+                       + _ARTICLE + r"(?P<first>.+?) et " + _ARTICLE + r"(?P<second>.+?)" + _AFTER)
 # Any term of up to four words, for a meaning asked of a word the glossary does not hold (« c'est quoi le RSA ? »).
 ANY_TERM = r"[a-z0-9]+(?: [a-z0-9]+){0,3}"
 
@@ -137,6 +140,16 @@ class KnowledgeBase:
                 if any(re.fullmatch(pattern.format(term=re.escape(normalize(name))), asked) for pattern in patterns):
                     return term
         return None
+
+    def terms_compared(self, question: str) -> list[GlossaryTerm]:
+        """The two glossary terms a question asks the difference of (« différence entre CDD et CDI ? »); [] when it
+        compares anything else."""
+        found = re.fullmatch(COMPARISON_QUESTION, normalize(question))
+        if not found:
+            return []
+        by_name = {normalize(name): term for term in self.glossary.values() for name in term.names}
+        terms = [by_name.get(found.group("first")), by_name.get(found.group("second"))]
+        return terms if all(terms) and terms[0] is not terms[1] else []
 
     @staticmethod
     def asks_a_meaning(question: str) -> bool:

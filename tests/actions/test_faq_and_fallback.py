@@ -447,6 +447,12 @@ def test_what_a_term_means_gets_its_definition_with_sources_whatever_the_nlu_gue
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/faq_funding", "/faq_opco_filing"]
 
 
+def test_the_difference_between_two_terms_gets_both_definitions():
+    """« quelle est la différence entre CDD et CDI ? » got the CDI topic (an avenant)."""
+    messages = run_text(ActionAnswerFaq(), "faq_cdi_avenant", "quelle est la différence entre CDD et CDI ?")
+    assert [m["text"][:7] for m in messages] == ["Un CDD ", "Un CDI "]
+
+
 def test_a_question_about_the_opco_that_is_not_what_it_means_keeps_its_faq_answer():
     messages = run_text(ActionAnswerFaq(), "faq_opco_filing", "dans quel délai l'OPCO doit-il recevoir le contrat ?")
     assert "5 jours" in messages[0]["text"]

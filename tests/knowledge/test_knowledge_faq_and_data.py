@@ -145,6 +145,10 @@ def test_yaml_syntax_error_names_file(tmp_path):
     ("c'est quoi un contrat à durée indéterminée", "cdi"),
     ("c'est quoi un avenant ?", "avenant"),
     ("ça veut dire quoi avenant au CDI", "avenant"),
+    ("c'est quoi France Travail ?", "france_travail"),
+    ("Pôle emploi c'est quoi", "france_travail"),
+    ("c'est quoi le SMIC ?", "smic"),
+    ("c'est quoi l'aide de France Travail ?", None),
     ("CDI", None),  # a situation said, not a question
     ("le contrat c'est un CDD ou un CDI ?", None),
     # questions about the scheme that name a term are FAQ questions, not requests for a definition
@@ -167,6 +171,16 @@ def test_a_definition_is_given_only_when_the_question_just_asks_what_a_term_mean
 ])
 def test_a_meaning_asked_is_read_whatever_the_term(kb, question, asks):
     assert kb.asks_a_meaning(question) is asks
+
+
+@pytest.mark.parametrize(("question", "terms"), [
+    ("quelle est la différence entre CDD et CDI ?", ["cdd", "cdi"]),
+    ("quelle différence entre un OPCO et un GEIQ", ["opco", "geiq"]),
+    ("quelle est la différence entre la VAE et la VAE inversée ?", []),  # a FAQ question, not two terms
+    ("c'est quoi un CDD ?", []),
+])
+def test_two_terms_compared_are_both_found(kb, question, terms):
+    assert [term.id for term in kb.terms_compared(question)] == terms
 
 
 def test_glossary_definitions_fill_their_figures_from_the_programme(kb):
