@@ -103,7 +103,8 @@ QUESTION_BREAK = re.compile(
     r"y a|il y a|dans quel|dans quels|[àa] partir|peut|puis|faut|"
     # « c'est combien de temps et on est payé combien ? »
     r"(?:on|je) (?:est|sera|serai|serait|touche|gagne|peut|doit|dois)|[cç]a (?:dure|co[uû]te|prend)|"
-    r"c[' ]est (?:combien|quoi|qui|quand|pour qui))\b)", re.IGNORECASE)
+    r"c[' ]est (?:combien|quoi|qui|quand|pour qui)|que (?:se passe|faire|faut|dois|doit)|qu[' ]est[- ]ce)\b)",
+    re.IGNORECASE)
 QUESTION_CONFIDENCE = 0.4
 MAX_QUESTIONS = 3
 MAX_SPLIT_CHARS = 600  # a long story is no list of questions: answered as one message

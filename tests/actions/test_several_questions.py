@@ -27,6 +27,8 @@ def answer(action, text, intent, confidence=0.9):
     ("ça coûte combien à l'entreprise et il y a des aides ?", ["ça coûte combien à l'entreprise", "il y a des aides"]),
     ("c'est combien de temps et on est payé combien ?", ["c'est combien de temps", "on est payé combien"]),
     ("quel métier et ça dure combien ?", ["quel métier", "ça dure combien"]),
+    ("qui délivre le diplôme et que se passe-t-il si on échoue ?",
+     ["qui délivre le diplôme", "que se passe-t-il si on échoue"]),
     # One question each: nothing to split.
     ("Bonjour, la VAE inversée c'est quoi exactement ?", []),
     ("je cherche un emploi et une formation dans la logistique", []),
