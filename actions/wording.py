@@ -297,6 +297,19 @@ FAILURE_ASKED = re.compile(r"\bsi (?:je|j|on|il|elle|le candidat|la personne|le 
                            r"loupe\w*)\b|\ben cas d echec\b|"
                            # « on peut redoubler ? » read as the certifications (0.42)
                            r"\b(?:redoubl\w*|deuxieme chance|seconde chance|nouvelle chance|rattrapage)\b")
+# « on a le droit à un second essai ? » read as the employers allowed (0.42): a retry is the renewal's question,
+# whatever the topic read.
+RETRY = re.compile(r"\b(?:second|deuxieme|nouvel) essai\b|\b(?:nouvelle|seconde|deuxieme) (?:tentative|chance)\b|"
+                   r"\bredoubl\w*\b")
+# « la VAE se termine par quoi ? » read as France VAE (0.48): how it ends is the jury's answer.
+END_ASKED = re.compile(r"\bse (?:termine|finit|conclut|clot)\w* (?:par|comment|avec)\b|"
+                       r"\bcomment (?:ca|cela|la vae|le parcours) se (?:termine|finit)\b")
+# « il reste combien de temps pour s'inscrire ? » fell back: the time left is the window's question.
+TIME_LEFT = re.compile(r"\b(?:il reste|reste t il|reste-t-il) combien de temps\b|\bdate limite\b")
+# « mon fils est en terminale, il peut faire ça après le bac ? » fell back: whether a relative may enter is who may
+# enter (any status, from 16).
+RELATIVE_ASKED = re.compile(r"\b(?:mon|ma) (?:fils|fille|enfant|neveu|niece|mari|femme|conjointe?|compagnon|compagne|"
+                            r"frere|soeur|pere|mere|ami|amie)\b")
 # « si je rate le diplôme, je perds mon travail ? » read as the working time (0.41).
 FAILURE_MISREAD = {None, "certifications", "jury_validation", "parcours_steps", "definition", "working_time"}
 # « j'ai travaillé 2 ans comme ASH, ça compte ? » read as who may enter (0.67, « 2 ans »): whether past work counts
@@ -423,6 +436,14 @@ def topic_for_wording(topic_id: str | None, text: str) -> str | None:
         return "window"
     if CPF_NAMED.search(folded) and topic_id not in CPF_TOPICS:
         return "france_vae_cpf"
+    if RETRY.search(folded) and topic_id not in ("renewal_failure", "contract_form"):
+        return "renewal_failure"
+    if END_ASKED.search(folded) and topic_id in (None, "france_vae_platform", "definition", "vs_classic_vae"):
+        return "jury_validation"
+    if TIME_LEFT.search(folded) and topic_id in (None, "cap", "funding", "duration", "individual_apply", "status"):
+        return "window"
+    if RELATIVE_ASKED.search(folded) and topic_id is None and not AGE_GROUP.search(folded):
+        return "status"
     if PAST_WORK.search(folded) and COUNTS.search(folded) and topic_id in (None, "public_age", "status"):
         return "experience"
     if BEGINNER.search(folded) and topic_id in BEGINNER_MISREAD:
