@@ -16,10 +16,9 @@ from actions.readings import (
     answer_by_wording,
     answer_close_readings,
     answer_question_by_question,
-    topic_message,
+    answered_a_question_to_redo_the_contract,
 )
 from actions.safety import MENU_BUTTON, apologise_on_error
-from actions.wording import asks_to_redo_the_contract
 from knowledge import load_knowledge
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -27,7 +26,6 @@ FALLBACK_INTENT = "nlu_fallback"
 # deletion is never a guess (the menu has it).
 MIN_GUESS_CONFIDENCE = 0.1
 NEVER_GUESSED = {"help", "delete_my_data"}
-RENEWAL_TOPIC = "renewal_failure"
 
 
 def best_guesses(intent_ranking: list[dict], topic_titles: dict[str, str], limit: int = 2) -> list[dict]:
@@ -137,8 +135,7 @@ class ActionStartOver(Action):
         return "action_start_over"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
-        if asks_to_redo_the_contract(tracker.latest_message.get("text") or ""):
-            dispatcher.utter_message(**topic_message(load_knowledge(), tracker, RENEWAL_TOPIC))
+        if answered_a_question_to_redo_the_contract(dispatcher, tracker):
             return []
         dispatcher.utter_message(response="utter_restart")
         return [Restarted()]

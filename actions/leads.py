@@ -32,10 +32,9 @@ from actions.forms import (
 )
 from actions.offers import PENDING_ANSWERS, ActionOfferChecks
 from actions.parsing import says_it_is_an_employer
-from actions.readings import topic_message
+from actions.readings import answered_a_question_to_redo_the_contract, topic_message
 from actions.safety import MENU_BUTTON, apologise_on_error
 from actions.wording import (
-    asks_to_redo_the_contract,
     asks_who_sees_the_data,
     speaks_of_own_employer,
     topic_asked_with_a_check,
@@ -193,10 +192,8 @@ class ActionResetForms(Action):
 
     async def run(self, dispatcher, tracker, domain):
         if latest_intent(tracker) == "start_over" and tracker.active_loop_name \
-                and asks_to_redo_the_contract(tracker.latest_message.get("text") or ""):
-            # « on peut le refaire ? » during a check (read as starting it over) asks whether the contract can be
-            # done again: the renewal's answer, then the check asks its question again, nothing reset.
-            dispatcher.utter_message(**topic_message(load_knowledge(), tracker, "renewal_failure"))
+                and answered_a_question_to_redo_the_contract(dispatcher, tracker):
+            # During a check too: the renewal's answer, then the check asks its question again, nothing reset.
             return [SlotSet("awaiting", None)]
         if unsure_start(tracker):
             # « est-ce qu'on peut être à temps partiel » read as start_prescreen at 0.29: a question, not a wish to

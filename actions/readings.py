@@ -28,6 +28,7 @@ from actions.offers import PENDING_ANSWERS, forget_offer, offer_check_after_answ
 from actions.parsing import is_a_bare_age_follow_up
 from actions.safety import MENU_BUTTON
 from actions.wording import (
+    asks_to_redo_the_contract,
     asks_whether_covered,
     situation_beyond_the_sources,
     topic_for_wording,
@@ -180,6 +181,15 @@ def answer_beyond_the_sources(dispatcher: CollectingDispatcher, tracker: Tracker
     offer = not tracker.active_loop_name and tracker.get_slot("awaiting") not in PENDING_ANSWERS
     dispatcher.utter_message(**beyond_sources_message(kind, offer))
     return [SlotSet("awaiting", "offer_prescreen")] if offer else forget_offer(tracker)
+
+
+def answered_a_question_to_redo_the_contract(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """« on peut le refaire ? », read as starting over (0.70), asks whether the contract or its exam can be done
+    again: the renewal's answer, and True; False for any other message (« recommencer »)."""
+    if not asks_to_redo_the_contract(tracker.latest_message.get("text") or ""):
+        return False
+    dispatcher.utter_message(**topic_message(load_knowledge(), tracker, "renewal_failure"))
+    return True
 
 
 def topic_message(kb, tracker: Tracker, topic_id: str) -> dict:
