@@ -474,10 +474,11 @@ class KnowledgeBase:
         else:
             text = (f"À {age} ans, aucune des aides que je connais ne s'applique : celle de France Travail vise les "
                     f"demandeurs d'emploi de {aid_age} ans et plus, celle de l'État ceux de {state_age} ans et plus.")
-            if age < 30:
+            if age < p.exceptional_aid_max_age:
                 facts.append("exceptional_aid_end")
-                text += (" L'aide exceptionnelle de 6 000 € aux moins de 30 ans n'existe plus pour les contrats "
-                         f"conclus depuis le {french_date(p.exceptional_aid_end)}.")
+                text += (f" L'aide exceptionnelle de {french_number(p.exceptional_aid_eur)} € aux moins de "
+                         f"{p.exceptional_aid_max_age} ans n'existe plus pour les contrats conclus depuis le "
+                         f"{french_date(p.exceptional_aid_end)}.")
         text += " Vérifiez les conditions auprès de France Travail."
         by_url = {p.facts[key].source.url: p.facts[key].source for key in reversed(facts)}  # one line per page
         return text, list(reversed(by_url.values()))

@@ -40,7 +40,7 @@ PROGRAMME_KEYS: dict[str, type] = {
     "funding_annex_cap_eur": int, "evaluation_report_months": int, "sponsor_email": str,
     "opco_filing_days": int, "opco_decision_days": int, "hiring_aid_france_travail_eur": int,
     "hiring_aid_state_45_eur": int, "hiring_aid_france_travail_min_age": int, "hiring_aid_state_min_age": int,
-    "exceptional_aid_end": date,
+    "exceptional_aid_end": date, "exceptional_aid_eur": int, "exceptional_aid_max_age": int,
 }
 REQUIRED_RULES = ("age_min", "status", "cdi_amendment", "target_kind", "employer_kind", "contract_window",
                   "sector", "project_cap")

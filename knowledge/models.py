@@ -78,6 +78,8 @@ class Programme:
     hiring_aid_france_travail_min_age: int
     hiring_aid_state_min_age: int
     exceptional_aid_end: date
+    exceptional_aid_eur: int
+    exceptional_aid_max_age: int
     facts: dict[str, Fact] = field(default_factory=dict, compare=False, repr=False)
 
 
