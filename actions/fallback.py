@@ -12,6 +12,7 @@ from actions.forms import answered_why_asked, answered_with_age_follow_up
 from actions.offers import ActionOfferChecks, describes_a_candidate
 from actions.parsing import says_it_is_an_employer
 from actions.readings import (
+    answer_a_follow_up,
     answer_beyond_the_sources,
     answer_by_wording,
     answer_close_readings,
@@ -117,6 +118,12 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
         events = answer_beyond_the_sources(dispatcher, tracker)  # « il faut un titre de séjour ? »
+        if events is not None:
+            return events
+        # « et à 19 ? » right after the salary's answer, or « et le BTP ? » after the sectors', read as out of scope.
+        if answered_with_age_follow_up(dispatcher, tracker):
+            return []
+        events = answer_a_follow_up(dispatcher, tracker)
         if events is not None:
             return events
         if describes_a_candidate(tracker):

@@ -1096,15 +1096,22 @@ def department_number_in(message: dict | None) -> dict[str, Any]:
     return {"department": code} if code else {}
 
 
+# The few words that complete a kind of employer: « entreprise [de transport] », « association [d'aide à domicile] ».
+WORDS_AFTER_THE_KIND = re.compile(r"^\s*(?:de la|de l'|de|d'|du|des|dans l[ae]|dans l'|en)\s*((?:[\w'-]+\s*){1,3})")
+
+
 def sector_in_employer_description(message: dict | None) -> dict[str, Any]:
     """The sector named inside the words that describe the employer (« une clinique privée », read as the kind
-    of employer), when the form's opening message has no sector of its own."""
+    of employer), or in the few words that complete them (« notre entreprise de transport »: the NLU may tag
+    only « entreprise »), when the form's opening message has no sector of its own."""
     if message is None:
         return {}
     text = message.get("text") or ""
     for item in message.get("entities") or []:
         if item.get("entity") == "employer_kind" and isinstance(item.get("start"), int) and item.get("end"):
-            sector = _sector_of(text[item["start"]:item["end"]])
+            completed = WORDS_AFTER_THE_KIND.match(text[item["end"]:])
+            sector = _sector_of(text[item["start"]:item["end"]]) \
+                or (_sector_of(completed.group(1)) if completed else None)
             if sector is not None:
                 return {"sector": sector}
     return {}

@@ -255,6 +255,17 @@ def answer_close_readings(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     return utter_answers(dispatcher, tracker, answers) if answers else None
 
 
+def answer_a_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
+    """A short « et … » right after a FAQ answer that the NLU read as nothing it answers (out of scope): the
+    previous topic's answer (`topic_of_a_follow_up`); None when the message is no such follow-up."""
+    kb = load_knowledge()
+    topic_id = topic_of_a_follow_up(None, tracker.latest_message.get("text") or "", topic_asked_before(tracker))
+    if topic_id not in kb.faq_topics:
+        return None
+    dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
+    return offer_check_after_answer(dispatcher, tracker, topic_id)
+
+
 def answer_by_wording(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
     """A message the NLU could not read, whose wording names its topic (« c'est pour qui ? », « le dispositif
     est-il prolongé ? »): that topic's answer and events; None when the wording names none."""

@@ -564,6 +564,10 @@ def after(text, intent):
     # Without the question before, or when it was no FAQ question, the message keeps its own reading.
     (None, "et avec un bac pro ?", "faq_certifications", [], "RNCP"),
     (("bonjour", "greet"), "et le BTP ?", "nlu_fallback", [], "pas sûr d'avoir compris"),
+    # Read as out of scope, the same (and declined without a FAQ answer just before).
+    (("quels secteurs sont concernés ?", "faq_sectors"), "et le BTP ?", "out_of_scope",
+     [{"entity": "sector", "value": "btp"}], "difficultés particulières de recrutement"),
+    (("bonjour", "greet"), "et le BTP ?", "out_of_scope", [], "utter_out_of_scope"),
     # A long message starting with « et » is no follow-up.
     (("quel salaire à 20 ans ?", "faq_salary"), "et sinon quels diplômes peut-on préparer dans ce cadre ?",
      "faq_certifications", [], "RNCP"),
@@ -572,7 +576,7 @@ def test_a_short_follow_up_after_an_answer_gets_that_topic_when_the_nlu_cannot_r
                                                                                           entities, expected):
     events = (after(*before) if before else []) + [{"event": "user", "text": text}]
     dispatcher = CollectingDispatcher()
-    action = ActionClarify() if intent == "nlu_fallback" else ActionAnswerFaq()
+    action = {"nlu_fallback": ActionClarify(), "out_of_scope": ActionOutOfScope()}.get(intent, ActionAnswerFaq())
     tracker = make_tracker(text, intent=intent, entities=entities, events=events)
     asyncio.run(action.run(dispatcher, tracker, {}))
-    assert expected in dispatcher.messages[0]["text"]
+    assert expected in (dispatcher.messages[0].get("text") or dispatcher.messages[0]["response"])

@@ -715,6 +715,23 @@ def test_the_sector_named_in_the_employer_description_is_taken():
     assert opening(EMPLOYER, text, "employer_check", [described])[0] == {"employer_kind": "private"}
 
 
+@pytest.mark.parametrize(("text", "kind_words", "sector"), [
+    ("notre entreprise de transport voudrait recruter 3 chauffeurs", "entreprise", "transport"),
+    ("nous sommes une association d'aide à domicile", "association", "aide_domicile"),
+    ("une société du BTP", "société", "btp"),
+    # Only the words that complete the kind: a sector named further on is no description of the employer.
+    ("notre entreprise voudrait former des chauffeurs", "entreprise", None),
+    ("une entreprise de 40 salariés, on paie le transport", "entreprise", None),
+])
+def test_the_sector_in_the_words_completing_the_kind_of_employer_is_taken(text, kind_words, sector):
+    from actions.forms import sector_in_employer_description
+
+    start = text.index(kind_words)
+    described = {"entity": "employer_kind", "value": "private", "start": start, "end": start + len(kind_words)}
+    found = sector_in_employer_description({"text": text, "entities": [described]})
+    assert found == ({"sector": sector} if sector else {})
+
+
 @pytest.mark.parametrize(("text", "kind"), [
     ("on est une crèche privée et on voudrait embaucher", "private"),
     ("nous sommes une association d'aide à domicile", "association"),

@@ -158,6 +158,17 @@ def test_a_bare_number_after_the_salary_answer_that_the_nlu_did_not_understand_g
     assert "À 30 ans" in message["text"]
 
 
+def test_a_bare_age_after_the_salary_answer_read_as_out_of_scope_gets_the_amount():
+    from actions.fallback import ActionOutOfScope
+
+    events = after_the_salary_answer() + [{"event": "user", "text": "et à 19 ?"}]
+    message, _ = reply(ActionOutOfScope(), text="et à 19 ?", intent="out_of_scope", events=events)
+    assert "À 19 ans" in message["text"]
+    # Without the salary's answer just before, out of scope stays declined.
+    message, _ = reply(ActionOutOfScope(), text="et à 19 ?", intent="out_of_scope")
+    assert message["response"] == "utter_out_of_scope"
+
+
 def after_the_hiring_aids_answer():
     return [{"event": "user", "text": "quelles aides pour l'employeur ?",
              "parse_data": {"intent": {"name": "faq_hiring_aids"}}},
