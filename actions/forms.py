@@ -1097,7 +1097,7 @@ def department_number_in(message: dict | None) -> dict[str, Any]:
 
 
 # The few words that complete a kind of employer: « entreprise [de transport] », « association [d'aide à domicile] ».
-WORDS_AFTER_THE_KIND = re.compile(r"^\s*(?:de la|de l'|de|d'|du|des|dans l[ae]|dans l'|en)\s*((?:[\w'-]+\s*){1,3})")
+WORDS_AFTER_THE_KIND = re.compile(r"^\s*(?:de la\s|de l'|des\s|du\s|de\s|d'|dans l[ae]\s|dans l'|en\s)\s*((?:[\w'-]+\s*){1,3})")
 
 
 def sector_in_employer_description(message: dict | None) -> dict[str, Any]:

@@ -719,6 +719,8 @@ def test_the_sector_named_in_the_employer_description_is_taken():
     ("notre entreprise de transport voudrait recruter 3 chauffeurs", "entreprise", "transport"),
     ("nous sommes une association d'aide à domicile", "association", "aide_domicile"),
     ("une société du BTP", "société", "btp"),
+    ("une entreprise des travaux publics", "entreprise", "btp"),
+    ("un groupement d'employeurs de la restauration", "groupement d'employeurs", "hotellerie_restauration"),
     # Only the words that complete the kind: a sector named further on is no description of the employer.
     ("notre entreprise voudrait former des chauffeurs", "entreprise", None),
     ("une entreprise de 40 salariés, on paie le transport", "entreprise", None),
