@@ -84,3 +84,14 @@ def test_spacy_runs_without_its_entity_recogniser_after_the_patched_load(loads):
     assert "ner" in loads["rasa"]["spacy_pipes"]
     assert "ner" not in loads["ours"]["spacy_pipes"]
     assert "lemmatizer" in loads["ours"]["spacy_pipes"]  # lemmas feed the CountVectorsFeaturizer
+
+
+def test_the_model_keeps_the_trained_entity_crf_not_its_training_set():
+    """Rasa's own CRFEntityExtractor saves every training example (377 MB of JSON here) and trains again at each
+    load; scripts/compact_crf.py saves the trained taggers, which the loads above use."""
+    import tarfile
+
+    with tarfile.open(settings.MODEL_PATH) as archive:
+        names = [name.rsplit("/", 1)[-1] for name in archive.getnames()]
+    assert "crf_taggers.joblib" in names
+    assert "crf_dataset.json" not in names
