@@ -243,9 +243,21 @@ def joined_messages(messages: list[dict]) -> dict:
     return {"text": MESSAGE_JOINT.join(m.get("text") or "" for m in reversed(messages)), "entities": entities}
 
 
+# « un alternant de 30 ans », « à 26 ans », « j'ai 40 ans »: an age the NLU does not always tag (« travaillé 10
+# ans » is no age: only these few words before the number).
+YEARS_OF_AGE = re.compile(r"\b(?:de|a|ai|agee?s?)\s+(\d{1,3})\s*ans\b")
+
+
 def stated_age(tracker: Tracker) -> int | None:
-    """The age said in the latest message ("et à 19 ans ?"), not a length of time ("depuis 10 ans")."""
-    return plausible_age(stated_value(tracker.latest_message, "age"))
+    """The age said in the latest message ("et à 19 ans ?"), not a length of time ("depuis 10 ans"); when the NLU
+    tagged no age, a number of years in the text that reads as one (« paye d'un alternant de 30 ans ? »)."""
+    message = tracker.latest_message
+    said = stated_value(message, "age")
+    if said is None and not entity_value_in(message, "age"):
+        text = message.get("text") or ""
+        found = YEARS_OF_AGE.search(fold_words(text))
+        said = found.group(1) if found and reads_as_an_age(text, found.group(1)) else None
+    return plausible_age(said)
 
 
 def age_for_salary(tracker: Tracker) -> int | None:

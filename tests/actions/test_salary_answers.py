@@ -43,6 +43,18 @@ def test_an_age_in_the_question_gets_the_amount(text, age, expected):
     assert [b["payload"] for b in message["buttons"]] == ["/faq_working_time", "/faq_employer_cost"]
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("paye mensuelle d'un alternant vae de 30 ans ?", "À 30 ans"),
+    ("pour un salarié de 45 ans quel salaire", "À 45 ans"),
+    ("à 26 ans on gagne combien", "À 26 ans"),
+    ("quel salaire pour quelqu'un de plus de 10 ans d'ancienneté ?", "Indiquez un âge"),
+    # A length of time is no age: the general answer.
+    ("quel salaire quand on a travaillé 10 ans comme ASH ?", "Indiquez un âge"),
+])
+def test_an_age_the_nlu_did_not_tag_is_read_in_the_question(text, expected):
+    assert expected in ask_salary(text)["text"]
+
+
 def test_without_an_age_the_general_answer_invites_one_and_the_prescreen_age_is_used():
     general = ask_salary()
     assert "Indiquez un âge" in general["text"] and "soit" not in general["text"]
