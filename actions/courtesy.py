@@ -13,11 +13,10 @@ from actions.offers import (
     CANDIDATE_ENTITIES,
     EMPLOYER_ENTITIES,
     ActionOfferChecks,
-    offer_check_after_answer,
     said,
 )
 from actions.parsing import after_courtesy, fold, opens_with_a_greeting, says_it_is_an_employer
-from actions.readings import faq_intent_of, read_each, topic_asked, topic_message
+from actions.readings import answer_topic, faq_intent_of, read_each, topic_asked
 from actions.safety import apologise_on_error
 from knowledge import load_knowledge
 
@@ -73,8 +72,7 @@ async def answer_after_courtesy(dispatcher: CollectingDispatcher, tracker: Track
     if topic_id in kb.faq_topics:
         if salutation:
             dispatcher.utter_message(text=salutation)
-        dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
-        return offer_check_after_answer(dispatcher, tracker, topic_id)
+        return answer_topic(dispatcher, tracker, topic_id)
     if name in CHECK_FORMS and may_start_a_check and not tracker.active_loop_name:
         if salutation:
             dispatcher.utter_message(text=salutation)

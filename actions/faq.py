@@ -10,12 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import answered_with_definition
 from actions.fallback import ActionClarify
 from actions.forms import answered_why_asked, answered_with_age_follow_up
-from actions.offers import forget_offer, offer_check_after_answer
+from actions.offers import forget_offer
 from actions.readings import (
     answer_beyond_the_sources,
     answer_question_by_question,
+    answer_topic,
     topic_asked,
-    topic_message,
 )
 from actions.safety import apologise_on_error
 from knowledge import load_knowledge
@@ -43,8 +43,8 @@ class ActionAnswerFaq(Action):
             return events
         topic_id = topic_asked((tracker.latest_message.get("intent") or {}).get("name"),
                                tracker.latest_message.get("text") or "", tracker)
-        if topic_id not in kb.faq_topics:
-            logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
-            return await ActionClarify().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
-        return offer_check_after_answer(dispatcher, tracker, topic_id)
+        events = answer_topic(dispatcher, tracker, topic_id)
+        if events is not None:
+            return events
+        logger.warning("no knowledge topic for intent of this turn: %s", topic_id)
+        return await ActionClarify().run(dispatcher, tracker, domain)

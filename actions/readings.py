@@ -255,23 +255,24 @@ def answer_close_readings(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     return utter_answers(dispatcher, tracker, answers) if answers else None
 
 
-def answer_a_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
-    """A short « et … » right after a FAQ answer that the NLU read as nothing it answers (out of scope): the
-    previous topic's answer (`topic_of_a_follow_up`); None when the message is no such follow-up."""
+def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic_id: str | None) -> list[dict] | None:
+    """A FAQ topic's answer, then the offer of a check it may call for, and their events; None (nothing said)
+    when `topic_id` is no FAQ topic."""
     kb = load_knowledge()
-    topic_id = topic_of_a_follow_up(None, tracker.latest_message.get("text") or "", topic_asked_before(tracker))
     if topic_id not in kb.faq_topics:
         return None
     dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
     return offer_check_after_answer(dispatcher, tracker, topic_id)
+
+
+def answer_a_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
+    """A short « et … » right after a FAQ answer that the NLU read as nothing it answers (out of scope): the
+    previous topic's answer (`topic_of_a_follow_up`); None when the message is no such follow-up."""
+    text = tracker.latest_message.get("text") or ""
+    return answer_topic(dispatcher, tracker, topic_of_a_follow_up(None, text, topic_asked_before(tracker)))
 
 
 def answer_by_wording(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
     """A message the NLU could not read, whose wording names its topic (« c'est pour qui ? », « le dispositif
     est-il prolongé ? »): that topic's answer and events; None when the wording names none."""
-    kb = load_knowledge()
-    topic_id = topic_asked(None, tracker.latest_message.get("text") or "", tracker)
-    if topic_id not in kb.faq_topics:
-        return None
-    dispatcher.utter_message(**topic_message(kb, tracker, topic_id))
-    return offer_check_after_answer(dispatcher, tracker, topic_id)
+    return answer_topic(dispatcher, tracker, topic_asked(None, tracker.latest_message.get("text") or "", tracker))
