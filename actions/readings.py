@@ -30,6 +30,7 @@ from actions.safety import MENU_BUTTON
 from actions.wording import (
     asks_to_redo_the_contract,
     asks_whether_covered,
+    names_a_detail,
     situation_beyond_the_sources,
     topic_for_wording,
     topic_of_a_follow_up,
@@ -267,8 +268,12 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic_id: s
 
 def answer_a_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict] | None:
     """A short « et … » right after a FAQ answer that the NLU read as nothing it answers (out of scope): the
-    previous topic's answer (`topic_of_a_follow_up`); None when the message is no such follow-up."""
+    previous topic's answer (`topic_of_a_follow_up`); None when the message is no such follow-up. Read as out of
+    scope, it must name a detail the answer can depend on (an entity, a number, a diploma): « et le BTP ? » after
+    the sectors' answer is one, « et la météo ? » after the salary's is not."""
     text = tracker.latest_message.get("text") or ""
+    if not (tracker.latest_message.get("entities") or names_a_detail(text)):
+        return None
     return answer_topic(dispatcher, tracker, topic_of_a_follow_up(None, text, topic_asked_before(tracker)))
 
 

@@ -247,6 +247,12 @@ def topic_of_a_follow_up(topic_id: str | None, text: str, topic_before: str | No
     return topic_id
 
 
+def names_a_detail(text: str) -> bool:
+    """Whether a short follow-up names something a FAQ answer can depend on besides the NLU's entities: a number
+    (« et à 19 ? ») or a diploma (« et avec un bac pro ? »); « et la météo ? » names none."""
+    return bool(re.search(r"\d", text) or DIPLOMA_NAMED.search(fold_words(text)))
+
+
 def a_sponsor_speaks(text: str) -> bool:
     """« je suis chargée de mission dans un OPCO », « nous sommes un GEIQ et voulons porter un projet »."""
     folded = fold_words(text)

@@ -568,6 +568,9 @@ def after(text, intent):
     (("quels secteurs sont concernés ?", "faq_sectors"), "et le BTP ?", "out_of_scope",
      [{"entity": "sector", "value": "btp"}], "difficultés particulières de recrutement"),
     (("bonjour", "greet"), "et le BTP ?", "out_of_scope", [], "utter_out_of_scope"),
+    (("qui finance ?", "faq_funding"), "et pour un CAP ?", "out_of_scope", [], "9 000 €"),
+    # Out of scope and naming nothing the answer depends on: declined, not the topic again.
+    (("quel salaire à 20 ans ?", "faq_salary"), "et la météo ?", "out_of_scope", [], "utter_out_of_scope"),
     # A long message starting with « et » is no follow-up.
     (("quel salaire à 20 ans ?", "faq_salary"), "et sinon quels diplômes peut-on préparer dans ce cadre ?",
      "faq_certifications", [], "RNCP"),
