@@ -367,8 +367,11 @@ def value_before_message(tracker: Tracker, slot: str) -> Any:
     return None
 
 
+DONT_KNOW_WORDS = ("je sais pas", "je ne sais pas", "aucune idee", "je sais pas encore", "je ne sais pas encore")
+
+
 def is_dont_know(tracker: Tracker, text: str) -> bool:
-    return latest_intent(tracker) == "dont_know" or fold(text.strip()) in ("je sais pas", "je ne sais pas", "aucune idee")
+    return latest_intent(tracker) == "dont_know" or fold(text.strip(" .!?")) in DONT_KNOW_WORDS
 
 
 def intent_confidence(tracker: Tracker) -> float:
@@ -593,7 +596,7 @@ class SharedQuestions:
             return {"target": None, "sector": sector}
         text = str(value or "").strip()
         # « passer » (as at the first name's question) read as a job, « pâtisserie »: the list of sectors instead.
-        if is_dont_know(tracker, text) or fold(text) in ("passer", "skip", "je sais pas encore", "je ne sais pas encore"):
+        if is_dont_know(tracker, text) or fold(text) in ("passer", "skip"):
             dispatcher.utter_message(
                 text="Pas de souci. Dans quel secteur aimeriez-vous travailler ?",
                 buttons=[{"title": s.label, "payload": inform("sector", s.id)}
@@ -954,6 +957,10 @@ class ValidateEmployerForm(SharedQuestions, FormValidationAction):
                 dispatcher.utter_message(text=f"C'est noté : {certification.title}, "
                                               f"{describe('sector', certification.sector)}.")
                 return {"sector": certification.sector, "target": certification.code}
+        if sector is None and is_dont_know(tracker, str(value or "")):
+            dispatcher.utter_message(text="Pas de souci : choisissez le secteur le plus proche de votre activité, ou "
+                                          "« Autre secteur » s'il n'est pas dans la liste.")  # the question follows
+            return {"sector": None}
         if sector is None:
             said = CHOOSE_BELOW.format("le secteur") if answers_yes_or_no(tracker) else "Je n'ai pas reconnu ce secteur."
             dispatcher.utter_message(text=f"{said} S'il n'est pas dans la liste, répondez « autre ».")  # the question follows

@@ -906,3 +906,10 @@ def test_a_job_answered_at_the_sector_question_gives_its_sector_and_the_job(text
     assert (values.get("target") is not None) is target
     if target:
         assert messages[0].startswith("C'est noté : Diplôme d'État d'aide-soignant")
+
+
+@pytest.mark.parametrize(("text", "intent"), [("je ne sais pas encore", "nlu_fallback"), ("aucune idée !", "dont_know"),
+                                              ("je sais pas", "deny")])
+def test_an_employer_unsure_of_the_sector_is_told_to_take_the_closest(text, intent):
+    result, messages, _ = validate(EMPLOYER, "sector", text, intent=intent, slots={"requested_slot": "sector"})
+    assert result == {"sector": None} and "le plus proche de votre activité" in messages[0]
