@@ -8,14 +8,11 @@ events schema that costs about 35 ms of CPU per action call on this machine, on 
 loop, for a schema that never changes: the biggest single cost under load (see bench/HISTORY.md).
 Here each distinct schema is checked once; every reply is still validated against it, with the same errors.
 
-Also, when a command loads a trained model (run, shell, test): Rasa rebuilds each TensorFlow model (DIET, TED) by
-fitting it on one example before loading the saved weights, and that fit traces the whole *training* graph
-(~35 s of a ~55 s model load, most of it the CRF loss of DIET), a graph that serving never runs. Here that one
-weight-building step runs eagerly (no tracing; same weight shapes, then overwritten by the saved weights), and
-the model goes back to graph mode before its first prediction, which is traced as before. And spaCy's named-entity
-recogniser is switched off: Rasa's SpacyNLP disables only the parser, yet no component of config.yml reads spaCy's
-entities (there is no SpacyEntityExtractor), and NER was about 40 % of spaCy's time on every message. Tokens,
-lemmas and vectors, which the featurizers use, do not depend on it.
+Also, when a command loads a trained model (run, shell, test) or trains one: spaCy's named-entity recogniser is
+switched off. Rasa's SpacyNLP disables only the parser, yet no component of config.yml reads spaCy's entities
+(there is no SpacyEntityExtractor), and NER was about 40 % of spaCy's time on every message. Tokens, lemmas and
+vectors, which the featurizers use, do not depend on it. (Until 2026-12-08 DIET's weights were also built eagerly
+at load, ~35 s saved: config.yml has no TensorFlow model since; commit 55886f0 has that patch.)
 
 Also, `Event.resolve_by_type` finds an event's class by walking every subclass of `Event` recursively, for each
 event read back from the tracker store or from the action server: ~0.1 ms per event, ~4 % of the server's time
@@ -48,33 +45,6 @@ def validate(instance, schema, cls=None, *args, **kwargs):
 
 
 jsonschema.validate = validate
-
-
-def build_weights_eagerly() -> None:
-    """Replace RasaModel.load by the same steps with the one-example weight-building fit run eagerly."""
-    import tensorflow as tf
-    from rasa.utils.tensorflow import models
-    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
-    from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
-
-    original_load = models.RasaModel.load.__func__
-
-    def load(cls, model_file_name, model_data_example, predict_data_example=None, finetune_mode=False,
-             *args, **kwargs):
-        if finetune_mode:  # training goes on from these weights: keep Rasa's own path
-            return original_load(cls, model_file_name, model_data_example, predict_data_example,
-                                 finetune_mode, *args, **kwargs)
-        config = kwargs.get("config", {})
-        model = cls(*args, **kwargs)
-        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=True)
-        model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
-        model.load_weights(model_file_name)
-        model.run_eagerly = bool(config.get(RUN_EAGERLY))  # predictions in graph mode, as configured
-        if predict_data_example:
-            model.run_inference(predict_data_example)  # traces the prediction graph now, not on a user's message
-        return model
-
-    models.RasaModel.load = classmethod(load)
 
 
 def skip_spacy_ner() -> None:
@@ -113,7 +83,6 @@ def remember_event_types() -> None:
 if __name__ == "__main__":
     sys.argv[0] = "rasa"
     if len(sys.argv) > 1 and sys.argv[1] in ("run", "shell", "test"):
-        build_weights_eagerly()
         skip_spacy_ner()
         remember_event_types()
     elif len(sys.argv) > 1 and sys.argv[1] == "train":

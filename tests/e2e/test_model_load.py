@@ -1,7 +1,6 @@
-"""scripts/rasa_run.py, when a model is loaded for serving: TensorFlow weights built eagerly, spaCy's NER off.
-
-The loaded model must predict exactly what Rasa's own loading gives, and stay in graph mode for predictions.
-Runs in the Rasa environment, on the model `make test` trained.
+"""scripts/rasa_run.py, when a model is loaded for serving: spaCy's NER off, and the same predictions as Rasa's own
+loading; the trained model holds our components' compact files. Runs in the Rasa environment, on the model
+`make test` trained.
 """
 
 import json
@@ -30,22 +29,19 @@ LOAD_AND_PARSE = textwrap.dedent(
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if patched:
-        module.build_weights_eagerly()
         module.skip_spacy_ner()
     from rasa.core.agent import Agent
     from rasa.nlu.utils.spacy_utils import SpacyNLP
-    from rasa.utils.tensorflow.models import RasaModel
 
     agent = Agent.load(model_path)
     import gc
-    eager = sorted({type(m).__name__ for m in gc.get_objects() if isinstance(m, RasaModel) and m.run_eagerly})
     spacy_pipes = sorted({pipe for m in gc.get_objects() if isinstance(m, SpacyNLP) for pipe in m._model.model.pipe_names})
 
     async def parse_all():
         return [await agent.parse_message(text) for text in messages]
 
     parsed = asyncio.run(parse_all())
-    print(json.dumps({"eager_models": eager, "spacy_pipes": spacy_pipes,
+    print(json.dumps({"spacy_pipes": spacy_pipes,
                       "parsed": [[p["intent"]["name"], round(p["intent"]["confidence"], 5),
                                   [(e["entity"], e["start"], e["end"], e.get("value")) for e in p["entities"]]]
                                  for p in parsed]}))
@@ -75,23 +71,21 @@ def test_the_patched_load_predicts_exactly_what_rasa_loading_predicts(loads):
     assert {intent for intent, _, _ in loads["ours"]["parsed"]} != {"nlu_fallback"}
 
 
-def test_models_predict_in_graph_mode_after_the_patched_load(loads):
-    assert loads["ours"]["eager_models"] == []
-    assert loads["rasa"]["eager_models"] == []
-
-
 def test_spacy_runs_without_its_entity_recogniser_after_the_patched_load(loads):
     assert "ner" in loads["rasa"]["spacy_pipes"]
     assert "ner" not in loads["ours"]["spacy_pipes"]
     assert "lemmatizer" in loads["ours"]["spacy_pipes"]  # lemmas feed the CountVectorsFeaturizer
 
 
-def test_the_model_keeps_the_trained_entity_crf_not_its_training_set():
+def test_the_model_keeps_the_trained_entity_crf_and_intent_classifier_not_a_training_set():
     """Rasa's own CRFEntityExtractor saves every training example (377 MB of JSON here) and trains again at each
-    load; scripts/compact_crf.py saves the trained taggers, which the loads above use."""
+    load; scripts/compact_crf.py saves the trained taggers, which the loads above use. The intent classifier is
+    scripts/tfidf_logreg.py's regression, saved with its TF-IDF weights; no TensorFlow model is left."""
     import tarfile
 
     with tarfile.open(settings.MODEL_PATH) as archive:
         names = [name.rsplit("/", 1)[-1] for name in archive.getnames()]
     assert "crf_taggers.joblib" in names
     assert "crf_dataset.json" not in names
+    assert "tfidf_logreg.joblib" in names
+    assert not any(name.endswith(".tf_model.index") for name in names)
