@@ -79,7 +79,7 @@ def train_args(out_dir: Path, model_name: str) -> list[str]:
         "--out", str(out_dir),
         "--fixed-model-name", model_name,
         # `stack validate` (run by `make test`, strict) checks the data; Rasa's own lenient pass before training
-        # read everything a second time (with spaCy's NER off, ~50 s less before DIET on a slow machine).
+        # read everything a second time (with spaCy's NER off, ~50 s less on a slow machine).
         "--skip-validation",
     ]
 
