@@ -24,6 +24,7 @@ from actions.forms import (
     asked_just_before,
     describe,
     form_interrupted_just_before,
+    intent_confidence,
     latest_intent,
     offered_just_before,
     unsure_leaving,
@@ -64,6 +65,18 @@ YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/
 # The actions that ask for consent (action_store_lead asks again when it cannot store or is not sure of the yes,
 # action_stop when a "stop" was unsure), and those that ask the deletion question.
 ASK_AGAIN = "Pour être sûr de votre réponse, je vous repose la question. "  # a "oui" that answered something else
+# A consent or an erasure needs a clear yes: the button, or words the NLU reads as yes with confidence (« oui »,
+# « d'accord », « j'accepte », « ok pour moi »: 0.78–1.0 on 2026-12-08). « 👎 » read as yes at 0.43, or any
+# message without a word, gets the question again.
+CLEAR_YES = 0.6
+
+
+def a_clear_yes(tracker: Tracker) -> bool:
+    text = (tracker.latest_message.get("text") or "").strip()
+    without_words = bool(text) and not any(ch.isalpha() for ch in text)
+    return intent_confidence(tracker) >= CLEAR_YES and not without_words
+
+
 # The actions that (re)ask the consent or deletion question: a "oui" right after them answers it.
 CONSENT_ASKERS = {"action_prescreen_verdict", "action_employer_verdict", "action_store_lead", "action_stop",
                   "action_show_my_data"}
@@ -303,8 +316,9 @@ class ActionStoreLead(Action):
         kb = load_knowledge()
         sponsor_key = tracker.get_slot("matched_sponsor")
         sponsor_name = matched_sponsor_name(kb, tracker)
-        if not asked_just_before(tracker, CONSENT_ASKERS):
-            # A "oui" to something else ("Avez-vous une autre question ?" after a FAQ) is not a consent.
+        if not asked_just_before(tracker, CONSENT_ASKERS) or not a_clear_yes(tracker):
+            # A "oui" to something else ("Avez-vous une autre question ?" after a FAQ), or an unsure yes, is not a
+            # consent.
             dispatcher.utter_message(text=ASK_AGAIN + consent_text(sponsor_name, subject), buttons=YES_NO)
             return [SlotSet("awaiting", tracker.get_slot("awaiting"))]
         channel, channel_id = channel_of(tracker.sender_id)
@@ -484,8 +498,8 @@ class ActionDeleteMyData(Action):
         return "action_delete_my_data"
 
     def run(self, dispatcher, tracker, domain):
-        if not asked_just_before(tracker, DELETE_ASKERS):
-            # A "oui" to something else said since the question does not erase anything.
+        if not asked_just_before(tracker, DELETE_ASKERS) or not a_clear_yes(tracker):
+            # A "oui" to something else said since the question, or an unsure yes, does not erase anything.
             dispatcher.utter_message(text=ASK_AGAIN + DELETE_QUESTION, buttons=YES_NO)
             return [SlotSet("awaiting", "delete_confirmation")]
         channel, channel_id = channel_of(tracker.sender_id)

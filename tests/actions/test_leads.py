@@ -331,3 +331,26 @@ def test_leaving_a_form_also_erases_the_answers_from_the_conversation_history():
         assert (events[0]["name"], events[0]["value"]) == ("forget_conversation", True)
         reset = {e["name"]: e["value"] for e in events[1:]}
         assert reset["contact_value"] is None and reset["age"] is None and reset["requested_slot"] is None
+
+
+@pytest.mark.parametrize(("text", "confidence"), [("👎", 0.43), ("c'est bon", 0.55), ("👍", 0.95)])
+def test_an_unsure_yes_or_a_yes_without_words_stores_nothing_and_asks_the_consent_again(database, monkeypatch, text,
+                                                                                         confidence):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")
+    events, said, messages = consent_yes(slots, text=text, confidence=confidence)
+    assert count(database, Person) == count(database, Consent) == count(database, Lead) == 0
+    assert "je vous repose la question" in said and [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert [(e["name"], e["value"]) for e in events] == [("awaiting", "consent_candidate")]
+    # A clear yes in words stores it.
+    consent_yes(slots, text="d'accord", confidence=0.9)
+    assert count(database, Consent) == count(database, Lead) == 1
+
+
+def test_an_unsure_yes_to_the_deletion_question_erases_nothing(database, monkeypatch):
+    monkeypatch.setenv("VAE_TODAY", "2025-06-01")
+    consent_yes(dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon"))
+    events, text, _ = run(ActionDeleteMyData(), {"awaiting": "delete_confirmation"}, text="👎", confidence=0.43,
+                          events=said_yes_after("action_confirm_deletion", "action_listen"))
+    assert "je vous repose la question" in text and count(database, Consent) == 1
+    assert [(e["name"], e["value"]) for e in events] == [("awaiting", "delete_confirmation")]

@@ -81,6 +81,17 @@ def test_a_yes_after_a_question_in_between_is_not_taken_as_consent(live_stack, o
     assert len(stored(live_stack, chat_id)[1]) == 1
 
 
+def test_an_emoji_at_the_consent_question_is_no_consent(live_stack, on_date):
+    on_date("2025-06-01")
+    chat_id = str(uuid.uuid4().int % 10**9)
+    sender = f"tg:{chat_id}"
+    assert "Êtes-vous d'accord ?" in talk(live_stack, sender, *candidate_answers())
+    for unclear in ("👎", "👍"):
+        text = talk(live_stack, sender, unclear)
+        assert "Êtes-vous d'accord ?" in text and stored(live_stack, chat_id)[0] is None
+    assert "c'est enregistré" in talk(live_stack, sender, "oui")
+
+
 def test_the_prescreen_opens_with_its_first_question_alone(live_stack):
     sender = f"tg:{uuid.uuid4().int % 10**9}"
     assert talk(live_stack, sender, "/start_prescreen").strip() == "Commençons. Quel âge avez-vous ? (en chiffres, par exemple 34)"
