@@ -67,14 +67,15 @@ YES_NO = [{"title": "Oui", "payload": "/affirm"}, {"title": "Non", "payload": "/
 ASK_AGAIN = "Pour être sûr de votre réponse, je vous repose la question. "  # a "oui" that answered something else
 # A consent or an erasure needs a clear yes: the button, or words the NLU reads as yes with confidence (« oui »,
 # « d'accord », « j'accepte », « ok pour moi »: 0.78–1.0 on 2026-12-08). « 👎 » read as yes at 0.43, or any
-# message without a word, gets the question again.
-CLEAR_YES = 0.6
+# message without a word, gets the question again; so does an unsure no to the consent (« peut-être » read as no
+# at 0.38), which would erase the person's answers.
+CLEAR_ANSWER = 0.6
 
 
 def a_clear_yes(tracker: Tracker) -> bool:
     text = (tracker.latest_message.get("text") or "").strip()
     without_words = bool(text) and not any(ch.isalpha() for ch in text)
-    return intent_confidence(tracker) >= CLEAR_YES and not without_words
+    return intent_confidence(tracker) >= CLEAR_ANSWER and not without_words
 
 
 # The actions that (re)ask the consent or deletion question: a "oui" right after them answers it.
@@ -393,6 +394,9 @@ class ActionNoConsent(Action):
         return "action_no_consent"
 
     def run(self, dispatcher, tracker, domain):
+        if intent_confidence(tracker) < CLEAR_ANSWER:
+            dispatcher.utter_message(text=ASK_AGAIN + pending_question(tracker), buttons=YES_NO)
+            return [SlotSet("awaiting", tracker.get_slot("awaiting"))]
         dispatcher.utter_message(text="C'est noté : je n'enregistre rien, et j'efface vos réponses de notre "
                                       "conversation. Vous pouvez continuer à me poser vos questions.",
                                  buttons=[MENU_BUTTON])

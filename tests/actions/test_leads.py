@@ -122,6 +122,14 @@ def test_refusal_stores_nothing(database):
     assert count(database, Person) == count(database, Lead) == 0
 
 
+def test_an_unsure_no_to_the_consent_erases_nothing_and_asks_again(database):
+    slots = dict(CANDIDATE, awaiting="consent_candidate")
+    events, text, messages = run(ActionNoConsent(), slots, text="peut-être", intent="deny", confidence=0.38)
+    assert "je vous repose la question" in text and "Êtes-vous d'accord ?" in text
+    assert [(e["name"], e["value"]) for e in events] == [("awaiting", "consent_candidate")]  # no erasure
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+
+
 def test_a_yes_to_another_question_is_not_a_consent_the_question_is_asked_again(database, monkeypatch):
     monkeypatch.setenv("VAE_TODAY", "2025-06-01")
     slots = dict(CANDIDATE, awaiting="consent_candidate", matched_sponsor="demo-of-sante-lyon")
