@@ -63,7 +63,9 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         return vstack(sparse_rows).tocsr(), np.vstack(dense_rows)
 
     def _create_X(self, messages: list[Message]) -> csr_matrix:
-        sparse, dense = self._parts(messages)
+        return self._weighted(*self._parts(messages))
+
+    def _weighted(self, sparse: csr_matrix, dense: np.ndarray) -> csr_matrix:
         return hstack([normalize(self.tfidf.transform(sparse)), csr_matrix(normalize(dense))]).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -74,7 +76,7 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
         sparse, dense = self._parts(examples)
         self.sparse_width, self.dense_width = sparse.shape[1], dense.shape[1]
         self.tfidf.fit(sparse)
-        self.clf.fit(self._create_X(examples), [e.get(INTENT) for e in examples])
+        self.clf.fit(self._weighted(sparse, dense), [e.get(INTENT) for e in examples])
         self.persist()
         return self._resource
 
